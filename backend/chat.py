@@ -1,0 +1,94 @@
+"""The values a chat crosses layers with, and the backend-neutral `Engine` interface.
+
+Messages go in; a stream of reasoning deltas, answer deltas and one final `Finished` comes out.
+The local llama.cpp engine and (later) remote OpenAI-compatible servers both speak this, so the
+GUI never knows which one runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+    # Kept for display and storage; never sent back to the model (DeepSeek's rule).
+    reasoning: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Sampler settings. `top_k=0` and `min_p=0` switch those samplers off."""
+
+    temperature: float = 0.6
+    top_p: float = 0.95
+    top_k: int = 0
+    min_p: float = 0.0
+    repeat_penalty: float = 1.0
+
+
+class FinishReason(StrEnum):
+    STOP = "stop"  # the model ended its turn
+    LENGTH = "length"  # max_tokens or the context was reached
+    CANCELLED = "cancelled"  # the user pressed stop
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationStats:
+    prompt_tokens: int  # the whole prompt, cached part included
+    cached_tokens: int  # prompt tokens reused from the previous turn's KV cache
+    completion_tokens: int
+    ttft_s: float  # request to first generated token
+    prompt_tps: float  # prompt tokens evaluated per second (cached ones excluded)
+    decode_tps: float  # generated tokens per second after the first
+    finish_reason: FinishReason
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    stats: GenerationStats
+
+
+StreamEvent = ReasoningDelta | AnswerDelta | Finished
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    messages: tuple[ChatMessage, ...]
+    deep_thinking: bool
+    sampling: Sampling | None = None  # None: the model family's recommended settings
+    max_tokens: int | None = None  # None: until the model stops or the context is full
+    seed: int | None = None  # None: a fresh random seed
+
+
+class Engine(Protocol):
+    """Anything that can answer a chat: the local llama.cpp engine or a remote server."""
+
+    def chat(self, request: ChatRequest) -> Iterator[StreamEvent]:
+        """Stream the answer. Ends with exactly one `Finished` unless it raises `AppError`."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the running `chat` within one token. Safe to call from any thread."""
+        ...

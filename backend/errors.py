@@ -1,0 +1,79 @@
+"""Errors the user sees: every `AppError` message is shown verbatim in the UI and the CLI.
+
+A message says what failed, the value involved, and what to do. Anything that is not an
+`AppError` is a bug and gets the crash path instead. Cancellation is not an error: it is a
+finish reason.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """An expected failure with a message written for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ModelFileError(AppError, ValueError):
+    """A model file that llama.cpp must not be given (found before loading)."""
+
+
+class NotGGUFError(ModelFileError):
+    pass
+
+
+class TruncatedFileError(ModelFileError):
+    pass
+
+
+class MissingSplitPartError(ModelFileError, FileNotFoundError):
+    pass
+
+
+class ByteSplitError(ModelFileError):
+    """Raw `.partNofM` pieces, which must be joined with `cat` before use."""
+
+
+class UnsupportedArchitectureError(ModelFileError):
+    pass
+
+
+class UnsupportedQuantError(ModelFileError):
+    pass
+
+
+class ModelLoadError(AppError, RuntimeError):
+    """llama.cpp refused or failed to load a model that passed preflight."""
+
+
+class OutOfMemoryError(ModelLoadError, MemoryError):
+    pass
+
+
+class TemplateError(AppError, ValueError):
+    """The model's chat template could not be rendered."""
+
+
+class UnsafeTemplateError(TemplateError):
+    """The template tried to reach Python internals; it was not run."""
+
+
+class ThinkingUnsupportedError(AppError, ValueError):
+    """Deep thinking was asked of a model that cannot reason (DeepSeek-V3)."""
+
+
+class ContextOverflowError(AppError, ValueError):
+    pass
+
+
+class GenerationError(AppError, RuntimeError):
+    pass
+
+
+class InvalidOptionError(AppError, ValueError):
+    """An impossible option combination (CLI flags, settings values)."""

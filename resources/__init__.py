@@ -1,0 +1,1 @@
+"""Icons, styles, translations, the model catalog and other data files."""

@@ -1,0 +1,1 @@
+"""Qt widgets: they render values and emit intents; they never call services."""
