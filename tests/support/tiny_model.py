@@ -1,0 +1,274 @@
+"""Write small random-weight `deepseek2` GGUF models that the real llama.cpp loads and runs.
+
+They have DeepSeek-V3's structure in miniature: MLA attention (or the legacy layout), dense lead
+layers, then MoE layers with routed experts, one shared expert and sigmoid gating with an
+expert bias; a byte-level BPE vocabulary with DeepSeek's special tokens; and a chat template.
+A few hundred KB by default, written in well under a second; `bench_spec()` makes a
+few-hundred-MB one for benchmarks. Never commit what this writes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import gguf
+import numpy as np
+
+BOS = "<｜begin▁of▁sentence｜>"
+EOS = "<｜end▁of▁sentence｜>"
+PAD = "<｜▁pad▁｜>"
+USER = "<｜User｜>"
+ASSISTANT = "<｜Assistant｜>"
+THINK, END_THINK = "<think>", "</think>"
+_TOOL_TOKENS = [
+    "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>", "<｜tool▁call▁begin｜>",
+    "<｜tool▁call▁end｜>", "<｜tool▁outputs▁begin｜>", "<｜tool▁outputs▁end｜>",
+    "<｜tool▁output▁begin｜>", "<｜tool▁output▁end｜>", "<｜tool▁sep｜>",
+]
+
+# Text the toy BPE learns its merges from, so words become multi-byte tokens as in real models.
+_CORPUS = (
+    "the quick brown fox jumps over the lazy dog. think about the answer and then answer. "
+    "the answer is four. let me think step by step. 你好，世界。深度思考。 hello world "
+    "def main(): return 42  # code ```python print('hi')``` markdown **bold** | table | "
+) * 3
+
+
+@dataclass(frozen=True, slots=True)
+class TinyModelSpec:
+    name: str = "DeepSeek-R1 Tiny Test"
+    chat_template: str | None = None
+    n_embd: int = 64
+    n_layer: int = 3
+    n_dense: int = 1  # leading dense layers (DeepSeek-V3 has 3)
+    n_head: int = 4
+    q_lora_rank: int = 32
+    kv_lora_rank: int = 32
+    qk_rope: int = 16
+    qk_nope: int = 32
+    v_head: int = 32
+    n_ff: int = 128
+    n_ff_exp: int = 32
+    n_expert: int = 8
+    n_expert_used: int = 2
+    n_ctx_train: int = 4096
+    mla: bool = True
+    weight_type: gguf.GGMLQuantizationType = gguf.GGMLQuantizationType.F16
+    expert_type: gguf.GGMLQuantizationType | None = None  # None: weight_type
+    think_tags_control: bool = False  # mark <think>/</think> as control tokens
+    n_merges: int = 120
+    seed: int = 0
+    split_max_tensors: int = 0  # >0 writes NAME-0000i-of-0000N.gguf parts
+    extra_metadata: tuple[tuple[str, str], ...] = ()
+
+
+def bench_spec(**changes: object) -> TinyModelSpec:
+    """A mid-size model (~300 MB at Q8_0) whose decode speed is worth measuring."""
+    spec = TinyModelSpec(
+        name="DeepSeek-R1 Bench", n_embd=1024, n_layer=8, n_dense=1, n_head=8,
+        q_lora_rank=256, kv_lora_rank=256, qk_rope=32, qk_nope=64, v_head=64, n_ff=2816,
+        n_ff_exp=512, n_expert=32, n_expert_used=4, weight_type=gguf.GGMLQuantizationType.Q8_0,
+    )
+    return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def write_tiny_model(path: Path, spec: TinyModelSpec = TinyModelSpec()) -> Path:
+    """Write the model; return the path to load (the first part of a split set)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = gguf.GGUFWriter(path, "deepseek2", split_max_tensors=spec.split_max_tensors)
+    _write_hparams(writer, spec)
+    _write_vocab(writer, spec)
+    _write_tensors(writer, spec)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    if spec.split_max_tensors:
+        count = len(list(path.parent.glob(f"{path.stem}-*-of-*.gguf")))
+        return path.with_name(f"{path.stem}-00001-of-{count:05d}.gguf")
+    return path
+
+
+def _write_hparams(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
+    w.add_name(s.name)
+    basename = re.sub(r"\s+Tiny Test$|\s+Bench$", "", s.name).replace(" ", "-")
+    w.add_basename(basename)
+    w.add_context_length(s.n_ctx_train)
+    w.add_embedding_length(s.n_embd)
+    w.add_block_count(s.n_layer)
+    w.add_feed_forward_length(s.n_ff)
+    w.add_head_count(s.n_head)
+    w.add_rope_freq_base(10000.0)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_expert_used_count(s.n_expert_used)
+    w.add_expert_gating_func(gguf.ExpertGatingFuncType.SIGMOID)
+    w.add_leading_dense_block_count(s.n_dense)
+    w.add_vocab_size(_vocab_size(s))
+    w.add_q_lora_rank(s.q_lora_rank)
+    w.add_kv_lora_rank(s.kv_lora_rank)
+    if s.mla:
+        w.add_head_count_kv(1)
+        w.add_key_length(s.kv_lora_rank + s.qk_rope)
+        w.add_value_length(s.kv_lora_rank)
+        w.add_key_length_mla(s.qk_nope + s.qk_rope)
+        w.add_value_length_mla(s.v_head)
+    else:
+        w.add_head_count_kv(s.n_head)
+        w.add_key_length(s.qk_nope + s.qk_rope)
+        w.add_value_length(s.v_head)
+    w.add_expert_feed_forward_length(s.n_ff_exp)
+    w.add_expert_count(s.n_expert)
+    w.add_expert_shared_count(1)
+    w.add_expert_weights_scale(2.5)
+    w.add_expert_weights_norm(True)
+    w.add_rope_dimension_count(s.qk_rope)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    for key, value in s.extra_metadata:
+        w.add_string(key, value)
+
+
+# --- vocabulary ----------------------------------------------------------------------------
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte → printable character table (byte-level BPE)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
+        range(ord("®"), ord("ÿ") + 1)
+    )
+    chars = printable[:]
+    n = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + n)
+            n += 1
+    return dict(zip(printable, map(chr, chars), strict=True))
+
+
+def _learn_merges(n_merges: int) -> list[tuple[str, str]]:
+    table = _bytes_to_unicode()
+    words: dict[tuple[str, ...], int] = {}
+    for word in re.findall(r" ?\S+", _CORPUS):
+        symbols = tuple(table[b] for b in word.encode())
+        words[symbols] = words.get(symbols, 0) + 1
+    merges: list[tuple[str, str]] = []
+    for _ in range(n_merges):
+        pairs: dict[tuple[str, str], int] = {}
+        for symbols, count in words.items():
+            for pair in zip(symbols, symbols[1:], strict=False):
+                pairs[pair] = pairs.get(pair, 0) + count
+        if not pairs:
+            break
+        best = max(pairs, key=lambda p: (pairs[p], p))
+        merges.append(best)
+        merged: dict[tuple[str, ...], int] = {}
+        for symbols, count in words.items():
+            out: list[str] = []
+            i = 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            merged[tuple(out)] = merged.get(tuple(out), 0) + count
+        words = merged
+    return merges
+
+
+def _special_tokens() -> list[str]:
+    return [BOS, EOS, PAD, USER, ASSISTANT, THINK, END_THINK, *_TOOL_TOKENS]
+
+
+def _vocab_size(s: TinyModelSpec) -> int:
+    return 256 + len(_learn_merges(s.n_merges)) + len(_special_tokens())
+
+
+def _write_vocab(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
+    byte_tokens = list(_bytes_to_unicode().values())
+    merges = _learn_merges(s.n_merges)
+    tokens = byte_tokens + [a + b for a, b in merges]
+    types = [gguf.TokenType.NORMAL] * len(tokens)
+    first_special = len(tokens)
+    for text in _special_tokens():
+        tokens.append(text)
+        control = text in (BOS, EOS, PAD) or (s.think_tags_control and text in (THINK, END_THINK))
+        types.append(gguf.TokenType.CONTROL if control else gguf.TokenType.USER_DEFINED)
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("deepseek-v3")
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges([f"{a} {b}" for a, b in merges])
+    w.add_bos_token_id(first_special)
+    w.add_eos_token_id(first_special + 1)
+    w.add_pad_token_id(first_special + 2)
+    w.add_add_bos_token(True)
+    w.add_add_eos_token(False)
+    if s.chat_template:
+        w.add_chat_template(s.chat_template)
+
+
+# --- weights -------------------------------------------------------------------------------
+
+
+def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
+    rng = np.random.default_rng(s.seed)
+    n_vocab = _vocab_size(s)
+    expert_type = s.expert_type or s.weight_type
+
+    def add(name: str, *ggml_shape: int, kind: str = "matrix") -> None:
+        numpy_shape = tuple(reversed(ggml_shape))
+        if kind == "norm":
+            w.add_tensor(name, np.ones(numpy_shape, dtype=np.float32))
+            return
+        if kind == "bias":
+            w.add_tensor(name, (rng.standard_normal(numpy_shape) * 0.01).astype(np.float32))
+            return
+        scale = 1.0 / np.sqrt(ggml_shape[0])
+        data = (rng.standard_normal(numpy_shape) * scale).astype(np.float32)
+        qtype = expert_type if kind == "expert" else s.weight_type
+        if kind == "router":
+            qtype = gguf.GGMLQuantizationType.F32
+        if qtype == gguf.GGMLQuantizationType.F32:
+            w.add_tensor(name, data)
+        elif qtype == gguf.GGMLQuantizationType.F16:
+            w.add_tensor(name, data.astype(np.float16))
+        else:
+            w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_shape=numpy_shape,
+                         raw_dtype=qtype)
+
+    n_embd, n_head = s.n_embd, s.n_head
+    add("token_embd.weight", n_embd, n_vocab)
+    add("output_norm.weight", n_embd, kind="norm")
+    add("output.weight", n_embd, n_vocab)
+    for i in range(s.n_layer):
+        p = f"blk.{i}."
+        add(p + "attn_norm.weight", n_embd, kind="norm")
+        add(p + "attn_q_a_norm.weight", s.q_lora_rank, kind="norm")
+        add(p + "attn_kv_a_norm.weight", s.kv_lora_rank, kind="norm")
+        add(p + "attn_q_a.weight", n_embd, s.q_lora_rank)
+        add(p + "attn_q_b.weight", s.q_lora_rank, n_head * (s.qk_nope + s.qk_rope))
+        add(p + "attn_kv_a_mqa.weight", n_embd, s.kv_lora_rank + s.qk_rope)
+        if s.mla:
+            add(p + "attn_k_b.weight", s.qk_nope, s.kv_lora_rank, n_head)
+            add(p + "attn_v_b.weight", s.kv_lora_rank, s.v_head, n_head)
+        else:
+            add(p + "attn_kv_b.weight", s.kv_lora_rank, n_head * (s.qk_nope + s.v_head))
+        add(p + "attn_output.weight", n_head * s.v_head, n_embd)
+        add(p + "ffn_norm.weight", n_embd, kind="norm")
+        if i < s.n_dense:
+            add(p + "ffn_gate.weight", n_embd, s.n_ff)
+            add(p + "ffn_up.weight", n_embd, s.n_ff)
+            add(p + "ffn_down.weight", s.n_ff, n_embd)
+            continue
+        add(p + "ffn_gate_inp.weight", n_embd, s.n_expert, kind="router")
+        add(p + "exp_probs_b.bias", s.n_expert, kind="bias")
+        add(p + "ffn_gate_exps.weight", n_embd, s.n_ff_exp, s.n_expert, kind="expert")
+        add(p + "ffn_up_exps.weight", n_embd, s.n_ff_exp, s.n_expert, kind="expert")
+        add(p + "ffn_down_exps.weight", s.n_ff_exp, n_embd, s.n_expert, kind="expert")
+        add(p + "ffn_gate_shexp.weight", n_embd, s.n_ff_exp)
+        add(p + "ffn_up_shexp.weight", n_embd, s.n_ff_exp)
+        add(p + "ffn_down_shexp.weight", s.n_ff_exp, n_embd)
