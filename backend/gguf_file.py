@@ -30,6 +30,7 @@ from backend.split_names import parse_byte_split_name, parse_split_name
 GGUF_MAGIC = b"GGUF"
 _DEFAULT_ALIGNMENT = 32
 _MAX_DIMS = 4
+_MAX_NAME = 256  # ggml allows 64-byte tensor names; anything far longer is damage
 # Arrays longer than this stay on disk until asked for (the tokenizer's 129k-entry lists).
 _EAGER_ARRAY_LIMIT = 64
 
@@ -154,6 +155,9 @@ def check_supported(model: GGUFModel) -> None:
             f"{name} does not say which model architecture it holds "
             "(general.architecture is missing), so llama.cpp cannot load it."
         )
+    if not arch.isprintable() or len(arch) > 64:
+        raise ModelFileError(f"{name} is damaged: its architecture name is garbled. "
+                             "Download it again.")
     if arch == "clip" or model.metadata.get("clip.has_vision_encoder"):
         raise UnsupportedArchitectureError(
             f"{name} is a vision projector (mmproj), not a language model. "
@@ -315,6 +319,8 @@ def _read_part(path: Path) -> _PartHeader:
         metadata: dict[str, object] = {}
         for i in range(n_kv):
             key = h.string(f"metadata key #{i}")
+            if len(key) > _MAX_NAME * 4 or not key.isprintable():
+                raise h.damaged(f"metadata key #{i} is garbled")
             metadata[key] = h.value(h.u32(f"the type of {key}"), key)
         raw_tensors = [_read_tensor_info(h, i) for i in range(n_tensors)]
         alignment = metadata.get("general.alignment", _DEFAULT_ALIGNMENT)
@@ -360,7 +366,10 @@ class _RawTensor:
 
 
 def _read_tensor_info(h: _Header, index: int) -> _RawTensor:
-    name = h.string(f"the name of tensor #{index}")
+    raw_name = h.string(f"the name of tensor #{index}")
+    if len(raw_name) > _MAX_NAME or not raw_name.isprintable():
+        raise h.damaged(f"tensor #{index} has a garbled name")
+    name = raw_name
     n_dims = h.u32(f"the shape of {name}")
     if not 1 <= n_dims <= _MAX_DIMS:
         raise h.damaged(f"tensor {name} claims {n_dims} dimensions")
