@@ -337,6 +337,11 @@ class _Evaluator:
         self, n_gpu_layers: int, cpu: frozenset[str], *, op_offload: bool, manual: bool = False
     ) -> OffloadPlan:
         layout = self.layout
+        # Experts of layers that are on the CPU anyway need no override.
+        cpu = frozenset(
+            t.name for t in layout.tensors
+            if t.name in cpu and self.device_of_layer(t.layer or 0, n_gpu_layers) is not None
+        )
         gpu_uses, cpu_use, _ = self.usage(n_gpu_layers, cpu, op_offload)
         over = any(u.total > u.budget for u in gpu_uses)
         exceeds = cpu_use.total > cpu_use.budget
@@ -348,7 +353,6 @@ class _Evaluator:
             verdict = Verdict.FITS_GPU
         else:
             verdict = Verdict.EXPERTS_IN_RAM
-        expert_layers = {t.layer for t in layout.tensors if t.name in cpu}
         cpu_layers = {
             t.layer for t in layout.tensors
             if t.role is Role.EXPERTS and self.device_of(t, n_gpu_layers, cpu) is None
@@ -364,7 +368,7 @@ class _Evaluator:
             n_gpu_layers=n_gpu_layers,
             overrides=_override_patterns(layout, cpu),
             cpu_expert_tensors=tuple(sorted(cpu, key=_natural)),
-            cpu_expert_layers=len(cpu_layers | expert_layers),
+            cpu_expert_layers=len(cpu_layers),
             n_moe_layers=len(layout.moe_layers),
             n_layers=layout.n_layer,
             tensor_split=self.split if len(self.gpus) > 1 else (),
