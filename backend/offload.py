@@ -171,7 +171,9 @@ def plan_offload(
     """The best placement of `layout` on `machine` (or the manual one `options` asks for)."""
     if options.kv_type not in KV_TYPE_BYTES:
         raise ValueError(f"unknown KV cache type {options.kv_type!r}")
-    gpus = tuple(g for g in machine.gpus if g.usable > 256 * MiB)
+    # A GPU that can hold only a sliver of the model is not worth the transfers.
+    useful = min(256 * MiB, layout.total_bytes // 10)
+    gpus = tuple(g for g in machine.gpus if g.usable > useful)
     experts = _experts_in_fill_order(layout)
     all_layers = layout.n_layer_all + 1
     if not gpus:

@@ -1,0 +1,31 @@
+"""Entry point: `python -m app` and the `deepseek-local` launcher.
+
+Headless commands (inspect, plan, chat, models) never import Qt, so they run on servers and in
+scripts; anything else starts the desktop app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+HEADLESS_COMMANDS = {"inspect", "plan", "chat", "models"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in HEADLESS_COMMANDS:
+        from app.cli import main as cli_main
+
+        return cli_main(args)
+    if args and args[0] in ("--version", "-V"):
+        from app import __version__
+
+        print(f"DeepSeek Local {__version__}")
+        return 0
+    from app.gui import main as gui_main
+
+    return gui_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The engine's CLI commands: `inspect`, `plan` and `chat`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from app.cli import EXIT_BAD_INPUT, check_positive, print_json
+from backend.chat import (
+    AnswerDelta,
+    ChatMessage,
+    ChatRequest,
+    Finished,
+    ReasoningDelta,
+    Role,
+)
+from backend.errors import InvalidOptionError, ModelFileError
+from backend.family import ThinkingMode, default_sampling
+from backend.gguf_file import LazyArray, check_supported, read_model
+from backend.model_info import ModelInfo, describe
+from backend.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def _metadata_value(value: object) -> object:
+    if isinstance(value, LazyArray):
+        return repr(value)
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200] + f"… ({len(value):,} characters)"
+    return value
+
+
+# -- inspect -----------------------------------------------------------------------------------
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    model = read_model(args.model, check_support=False)  # unreadable files raise here
+    info = describe(model)
+    problem: ModelFileError | None = None
+    try:
+        check_supported(model)
+    except ModelFileError as exc:
+        problem = exc
+    if args.json:
+        print_json(_inspect_json(info, problem))
+    else:
+        _print_inspect(info, problem)
+    if problem is not None:
+        print(f"deepseek-local: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _inspect_json(info: ModelInfo, problem: ModelFileError | None) -> dict[str, object]:
+    layout = info.layout
+    return {
+        "path": str(info.path),
+        "parts": [p.name for p in info.parts],
+        "file_bytes": info.file_bytes,
+        "loadable": problem is None,
+        "error": str(problem) if problem else None,
+        "arch": info.arch,
+        "label": info.label,
+        "family": info.family.family.value,
+        "thinking": info.thinking.value,
+        "mla": info.mla,
+        "quant": info.quant,
+        "n_ctx_train": layout.n_ctx_train,
+        "n_layer": layout.n_layer,
+        "n_moe_layers": len(layout.moe_layers),
+        "n_expert": layout.n_expert,
+        "n_expert_used": layout.n_expert_used,
+        "has_chat_template": info.chat_template is not None,
+        "metadata": {k: _metadata_value(v) for k, v in info.metadata.items()},
+    }
+
+
+def _print_inspect(info: ModelInfo, problem: ModelFileError | None) -> None:
+    layout = info.layout
+    parts = f"{len(info.parts)} parts, " if len(info.parts) > 1 else ""
+    print(f"{info.label}  ({info.arch}, {info.quant})")
+    print(f"  file:      {info.path.name} ({parts}{_gb(info.file_bytes)})")
+    print(f"  family:    {info.family.family.value}")
+    print(f"  thinking:  {info.thinking.value}")
+    if info.mla is not None:
+        per_token = (layout.kv_k_elements + layout.kv_v_elements) * 2 * layout.n_layer
+        kind = "yes (small KV cache" if info.mla else "no: legacy layout (large KV cache"
+        print(f"  MLA:       {kind}, {per_token / 1024:.1f} KiB per token at f16)")
+    if layout.n_expert:
+        print(f"  layers:    {layout.n_layer} ({layout.n_dense_lead} dense, "
+              f"{len(layout.moe_layers)} MoE with {layout.n_expert} experts, "
+              f"{layout.n_expert_used} active)")
+    else:
+        print(f"  layers:    {layout.n_layer}")
+    print(f"  context:   {layout.n_ctx_train:,} tokens (trained)")
+    print(f"  template:  {'from the file' if info.chat_template else 'none (built-in used)'}")
+    print(f"  verdict:   {'loadable' if problem is None else 'cannot be loaded: ' + str(problem)}")
+    print("  metadata:")
+    for key, value in info.metadata.items():
+        if key == "tokenizer.chat_template":
+            value = f"({len(str(value)):,} characters)"
+        print(f"    {key} = {_metadata_value(value)}")
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    check_positive("--ctx", args.ctx)
+    check_positive("--vram-gib", args.vram_gib)
+    check_positive("--ram-gib", args.ram_gib)
+    model = read_model(args.model)
+    info = describe(model)
+    plan = plan_offload(info.layout, _machine(args), PlanOptions(
+        n_ctx=args.ctx, kv_type=args.kv_type, cpu_moe_layers=args.cpu_moe_layers))
+    if args.json:
+        print_json(plan_json(plan))
+    else:
+        _print_plan(info, plan)
+    return 0
+
+
+def _machine(args: argparse.Namespace) -> Machine:
+    from backend import devices
+
+    system = devices.probe()
+    machine = system.machine()
+    gpus = machine.gpus
+    if args.vram_gib is not None:
+        size = int(args.vram_gib * GiB)
+        gpus = (GpuBudget(f"GPU ({args.vram_gib:g} GiB)", size, size,
+                          gpus[0].bandwidth_gbs if gpus else 1000.0),)
+    ram = int(args.ram_gib * GiB) if args.ram_gib is not None else machine.ram_available
+    return replace(machine, gpus=gpus, ram_available=ram)
+
+
+def plan_json(plan: OffloadPlan) -> dict[str, object]:
+    return {
+        "verdict": plan.verdict.value,
+        "summary": plan.summary(),
+        "n_gpu_layers": plan.n_gpu_layers,
+        "overrides": list(plan.overrides),
+        "cpu_expert_layers": plan.cpu_expert_layers,
+        "n_moe_layers": plan.n_moe_layers,
+        "gpu_bytes": plan.gpu_bytes,
+        "cpu_bytes": plan.cpu_bytes,
+        "vram_budget": plan.vram_budget,
+        "kv_bytes": plan.kv_bytes,
+        "expected_tps": round(plan.expected_tps, 2),
+        "op_offload": plan.op_offload,
+        "use_mmap": plan.use_mmap,
+        "tensor_split": list(plan.tensor_split),
+        "over_budget": plan.over_budget,
+        "gpus": [{"name": g.name, "weights": g.weights, "kv": g.kv, "compute": g.compute,
+                  "budget": g.budget} for g in plan.gpus],
+        "notes": list(plan.notes),
+    }
+
+
+def _print_plan(info: ModelInfo, plan: OffloadPlan) -> None:
+    print(f"{info.label} ({info.quant}, {_gb(info.file_bytes)}), context {plan.n_ctx:,} "
+          f"({plan.kv_type} KV cache: {_gb(plan.kv_bytes)})")
+    print(f"  verdict:        {plan.verdict.value}: {plan.summary()}")
+    for g in plan.gpus:
+        print(f"  {g.name}: {_gb(g.total)} of {_gb(g.budget)} usable "
+              f"(weights {_gb(g.weights)}, KV {_gb(g.kv)}, compute {_gb(g.compute)})")
+    print(f"  RAM:            {_gb(plan.cpu_bytes)} of {_gb(plan.cpu.budget)} available")
+    print(f"  n_gpu_layers:   {plan.n_gpu_layers}")
+    print(f"  experts in RAM: {plan.cpu_expert_layers} of {plan.n_moe_layers} MoE layers")
+    for pattern in plan.overrides:
+        print(f"  override:       {pattern} → CPU")
+    if plan.expected_tps:
+        print(f"  expected speed: ~{plan.expected_tps:.1f} tokens/s")
+    for note in plan.notes:
+        print(f"  note: {note}")
+
+
+# -- chat --------------------------------------------------------------------------------------
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from backend.engine import LoadSettings, LocalEngine
+
+    check_positive("--max-tokens", args.max_tokens)
+    check_positive("--ctx", args.ctx)
+    engine = LocalEngine()
+    tty = sys.stderr.isatty() and not args.json
+
+    def progress(value: float) -> None:
+        if tty:
+            print(f"\rLoading… {value:4.0%}", end="", file=sys.stderr, flush=True)
+
+    loaded = engine.load(args.model, LoadSettings(n_ctx=args.ctx, cpu_moe_layers=args.cpu_moe_layers),
+                         progress=progress)
+    if tty:
+        print(f"\r{loaded.info.label}: {loaded.plan.summary()}", file=sys.stderr)
+    family = loaded.info.family
+    think = args.think if args.think is not None else family.thinking is ThinkingMode.ALWAYS
+    sampling = default_sampling(family.family)
+    if args.temperature is not None or args.top_p is not None:
+        sampling = replace(
+            sampling,
+            temperature=sampling.temperature if args.temperature is None else args.temperature,
+            top_p=sampling.top_p if args.top_p is None else args.top_p,
+        )
+        if sampling.temperature < 0 or not 0 < sampling.top_p <= 1:
+            raise InvalidOptionError("--temperature must be >= 0 and --top-p in (0, 1].")
+    request = ChatRequest(
+        messages=(ChatMessage(Role.USER, args.prompt),), deep_thinking=think,
+        sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
+    )
+    printer = _EventPrinter(args.json)
+    try:
+        for event in engine.chat(request):
+            printer(event)
+    except KeyboardInterrupt:
+        engine.cancel()
+        raise
+    finally:
+        engine.unload()
+    return 0
+
+
+class _EventPrinter:
+    """Human output: dimmed reasoning, a rule, the answer; stats on stderr. Or JSON lines."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.section = ""
+        self.dim = sys.stdout.isatty()
+
+    def __call__(self, event: object) -> None:
+        if self.as_json:
+            self._json(event)
+        elif isinstance(event, ReasoningDelta):
+            if self.section != "reasoning":
+                print("Thinking…\n", flush=True)
+                self.section = "reasoning"
+            print(f"\x1b[2m{event.text}\x1b[0m" if self.dim else event.text, end="", flush=True)
+        elif isinstance(event, AnswerDelta):
+            if self.section == "reasoning":
+                print("\n\n---\n", flush=True)
+            self.section = "answer"
+            print(event.text, end="", flush=True)
+        elif isinstance(event, Finished):
+            s = event.stats
+            print(flush=True)
+            print(f"[{s.completion_tokens} tokens, {s.decode_tps:.1f} tok/s, first token after "
+                  f"{s.ttft_s:.2f} s, {s.finish_reason.value}]", file=sys.stderr)
+
+    @staticmethod
+    def _json(event: object) -> None:
+        if isinstance(event, ReasoningDelta):
+            print_json({"type": "reasoning", "text": event.text})
+        elif isinstance(event, AnswerDelta):
+            print_json({"type": "answer", "text": event.text})
+        elif isinstance(event, Finished):
+            s = event.stats
+            print_json({"type": "stats", "prompt_tokens": s.prompt_tokens,
+                        "completion_tokens": s.completion_tokens, "ttft_s": round(s.ttft_s, 4),
+                        "prompt_tps": round(s.prompt_tps, 2), "decode_tps": round(s.decode_tps, 2),
+                        "finish_reason": s.finish_reason.value})

@@ -1,0 +1,59 @@
+"""Shared fixtures: hermetic app folders and tiny generated DeepSeek models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from backend import builtin_templates as templates
+from tests.support.tiny_model import TinyModelSpec, write_tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own app folders; nothing touches the real home directory."""
+    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    yield
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`tiny_model(name, **spec)`: write (once per session) and return a tiny model's path."""
+    cache: dict[tuple[str, tuple[tuple[str, object], ...]], Path] = {}
+    folder = tmp_path_factory.mktemp("models")
+
+    def make(file_name: str, **spec: object) -> Path:
+        key = (file_name, tuple(sorted(spec.items(), key=lambda kv: kv[0])))
+        if key not in cache:
+            target = folder / str(len(cache)) / file_name
+            cache[key] = write_tiny_model(target, TinyModelSpec(**spec))  # type: ignore[arg-type]
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def r1_model(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-R1-Tiny-F16.gguf", name="DeepSeek-R1 Tiny Test",
+                      chat_template=templates.DEEPSEEK_R1)
+
+
+@pytest.fixture(scope="session")
+def v3_model(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-V3-0324-Tiny-F16.gguf", name="DeepSeek-V3-0324 Tiny Test",
+                      chat_template=templates.DEEPSEEK_V3_0324)
+
+
+@pytest.fixture(scope="session")
+def v31_model(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-V3.1-Tiny-F16.gguf", name="DeepSeek-V3.1 Tiny Test",
+                      chat_template=templates.DEEPSEEK_V3_1)
+
+
+@pytest.fixture(scope="session")
+def r1_split_model(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-R1-Tiny-F16.gguf", name="DeepSeek-R1 Tiny Test",
+                      chat_template=templates.DEEPSEEK_R1, split_max_tensors=20)
