@@ -6,6 +6,7 @@ scripts; anything else starts the desktop app.
 
 from __future__ import annotations
 
+import os
 import sys
 
 HEADLESS_COMMANDS = {"inspect", "plan", "chat", "models"}
@@ -13,7 +14,9 @@ HEADLESS_COMMANDS = {"inspect", "plan", "chat", "models"}
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in HEADLESS_COMMANDS:
+    # A bare word that is not a file to open is a (mistyped) command: let the CLI say so.
+    if args and (args[0] in HEADLESS_COMMANDS
+                 or (not args[0].startswith("-") and not os.path.exists(args[0]))):
         from app.cli import main as cli_main
 
         return cli_main(args)

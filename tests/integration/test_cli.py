@@ -1,0 +1,115 @@
+"""The headless CLI, run as a user runs it: `python -m app ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.raw_gguf import write_raw_gguf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *map(str, args)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+
+
+def test_inspect_reports_family_thinking_and_mla(r1_model: Path) -> None:
+    result = cli("inspect", r1_model)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.splitlines()[0] == "DeepSeek-R1  (deepseek2, F16)"
+    assert "  family:    deepseek-r1\n" in out
+    assert "  thinking:  always\n" in out
+    assert "  MLA:       yes (small KV cache" in out
+    assert "  verdict:   loadable\n" in out
+    assert "    general.architecture = deepseek2\n" in out
+
+
+def test_inspect_json(v31_model: Path) -> None:
+    result = cli("inspect", v31_model, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["family"], data["thinking"], data["mla"], data["loadable"]) == (
+        "deepseek-v3.1", "hybrid", True, True)
+    assert data["metadata"]["tokenizer.ggml.tokens"].startswith("[")
+
+
+def test_inspect_unloadable_file_shows_why(tmp_path: Path) -> None:
+    path = write_raw_gguf(tmp_path / "odd.gguf", {"general.architecture": "frobnicator"},
+                          [("token_embd.weight", (32, 8), 0)])
+    result = cli("inspect", path)
+    assert "  verdict:   cannot be loaded: odd.gguf holds a 'frobnicator' model" in result.stdout
+    assert_clean_failure(result, "an architecture this version of llama.cpp cannot run")
+
+
+def test_bad_files_fail_with_one_line(r1_model: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(r1_model.read_bytes()[:-4096])
+    assert_clean_failure(cli("inspect", broken), "broken.gguf is truncated")
+    assert_clean_failure(cli("chat", broken, "hi"), "broken.gguf is truncated")
+    assert_clean_failure(cli("plan", tmp_path / "missing.gguf"), "missing.gguf does not exist")
+    (tmp_path / "notes.gguf").write_text("hello")
+    assert_clean_failure(cli("inspect", tmp_path / "notes.gguf"), "notes.gguf is not a GGUF file")
+
+
+def test_impossible_options_fail_with_one_line(r1_model: Path) -> None:
+    assert_clean_failure(cli("plan", r1_model, "--ctx", "0"), "--ctx must be positive, got 0.")
+    assert_clean_failure(cli("plan", r1_model, "--cpu-moe-layers", "many"),
+                         "expected a number of layers or 'all', got 'many'")
+    assert_clean_failure(cli("chat", r1_model, "hi", "--top-p", "3"),
+                         "--temperature must be >= 0 and --top-p in (0, 1].")
+    assert_clean_failure(cli("frobnicate"), "invalid choice")
+
+
+def test_plan_json_for_a_simulated_gpu(r1_model: Path) -> None:
+    result = cli("plan", r1_model, "--vram-gib", "4", "--ram-gib", "8", "--cpu-moe-layers", "1",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["verdict"] == "experts_in_ram"
+    assert plan["n_gpu_layers"] == 4  # 3 blocks + output
+    assert plan["overrides"] == [r"^blk\.(1)\.(ffn_down_exps|ffn_gate_exps|ffn_up_exps)\."]
+    assert plan["cpu_expert_layers"] == 1
+    assert plan["gpu_bytes"] > 0 and plan["cpu_bytes"] > 0 and plan["expected_tps"] > 0
+
+
+def test_plan_on_this_machine(r1_model: Path) -> None:
+    result = cli("plan", r1_model)
+    assert result.returncode == 0, result.stderr
+    assert "  verdict:        cpu_only: CPU only · RAM" in result.stdout
+
+
+def test_chat_json_lines(r1_model: Path) -> None:
+    result = cli("chat", r1_model, "What is 2+2?", "--json", "--max-tokens", "12", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {e["type"] for e in events[:-1]} <= {"reasoning", "answer"}
+    stats = events[-1]
+    assert stats["type"] == "stats"
+    assert stats["completion_tokens"] <= 12
+    assert stats["finish_reason"] in ("length", "stop")
+    assert set(stats) == {"type", "prompt_tokens", "completion_tokens", "ttft_s", "prompt_tps",
+                          "decode_tps", "finish_reason"}
+    # Same seed, same text.
+    again = cli("chat", r1_model, "What is 2+2?", "--json", "--max-tokens", "12", "--seed", "7")
+    assert again.stdout.splitlines()[:-1] == result.stdout.splitlines()[:-1]
+
+
+def test_chat_think_on_v3_is_refused(v3_model: Path) -> None:
+    assert_clean_failure(cli("chat", v3_model, "hi", "--think"), "cannot reason step by step")
