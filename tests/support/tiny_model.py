@@ -237,8 +237,7 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
         elif qtype == gguf.GGMLQuantizationType.F16:
             w.add_tensor(name, data.astype(np.float16))
         else:
-            w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_shape=numpy_shape,
-                         raw_dtype=qtype)
+            w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
 
     n_embd, n_head = s.n_embd, s.n_head
     add("token_embd.weight", n_embd, n_vocab)
