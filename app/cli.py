@@ -24,6 +24,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="deepseek-local", description="DeepSeek Local, headless.")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the app and llama.cpp do, on stderr")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     inspect = sub.add_parser("inspect", help="show a model file's metadata and whether it loads")
@@ -77,6 +79,10 @@ def _moe_layers(value: str) -> int:
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
+    if args.verbose:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
         if args.command == "inspect":
             from app.cli_engine import run_inspect
@@ -98,6 +104,11 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `... | head`: the reader left; exit quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def print_json(value: object) -> None:

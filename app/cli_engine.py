@@ -19,11 +19,10 @@ from backend.errors import InvalidOptionError, ModelFileError
 from backend.family import ThinkingMode, default_sampling
 from backend.gguf_file import LazyArray, check_supported, read_model
 from backend.model_info import ModelInfo, describe
+from backend.units import format_bytes
 from backend.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
 
 
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.1f} GB"
 
 
 def _metadata_value(value: object) -> object:
@@ -83,7 +82,7 @@ def _print_inspect(info: ModelInfo, problem: ModelFileError | None) -> None:
     layout = info.layout
     parts = f"{len(info.parts)} parts, " if len(info.parts) > 1 else ""
     print(f"{info.label}  ({info.arch}, {info.quant})")
-    print(f"  file:      {info.path.name} ({parts}{_gb(info.file_bytes)})")
+    print(f"  file:      {info.path.name} ({parts}{format_bytes(info.file_bytes)})")
     print(f"  family:    {info.family.family.value}")
     print(f"  thinking:  {info.thinking.value}")
     if info.mla is not None:
@@ -162,13 +161,13 @@ def plan_json(plan: OffloadPlan) -> dict[str, object]:
 
 
 def _print_plan(info: ModelInfo, plan: OffloadPlan) -> None:
-    print(f"{info.label} ({info.quant}, {_gb(info.file_bytes)}), context {plan.n_ctx:,} "
-          f"({plan.kv_type} KV cache: {_gb(plan.kv_bytes)})")
+    print(f"{info.label} ({info.quant}, {format_bytes(info.file_bytes)}), context {plan.n_ctx:,} "
+          f"({plan.kv_type} KV cache: {format_bytes(plan.kv_bytes)})")
     print(f"  verdict:        {plan.verdict.value}: {plan.summary()}")
     for g in plan.gpus:
-        print(f"  {g.name}: {_gb(g.total)} of {_gb(g.budget)} usable "
-              f"(weights {_gb(g.weights)}, KV {_gb(g.kv)}, compute {_gb(g.compute)})")
-    print(f"  RAM:            {_gb(plan.cpu_bytes)} of {_gb(plan.cpu.budget)} available")
+        print(f"  {g.name}: {format_bytes(g.total)} of {format_bytes(g.budget)} usable "
+              f"(weights {format_bytes(g.weights)}, KV {format_bytes(g.kv)}, compute {format_bytes(g.compute)})")
+    print(f"  RAM:            {format_bytes(plan.cpu_bytes)} of {format_bytes(plan.cpu.budget)} available")
     print(f"  n_gpu_layers:   {plan.n_gpu_layers}")
     print(f"  experts in RAM: {plan.cpu_expert_layers} of {plan.n_moe_layers} MoE layers")
     for pattern in plan.overrides:

@@ -25,6 +25,7 @@ from backend.errors import (
     UnsupportedQuantError,
 )
 from backend.quant_types import MAINLINE_TYPES, describe_unsupported
+from backend.units import format_bytes
 from backend.split_names import parse_byte_split_name, parse_split_name
 
 GGUF_MAGIC = b"GGUF"
@@ -407,19 +408,16 @@ def _place_tensors(
         missing = needed - max(data_size, 0)
         have = max(h.size, 0)
         raise TruncatedFileError(
-            f"{h.path.name} is truncated: it is {_gb(have)} but its tensors need "
-            f"{_gb(data_start + needed)} ({_gb(missing)} missing). The download did not "
+            f"{h.path.name} is truncated: it is {_size(have)} but its tensors need "
+            f"{_size(data_start + needed)} ({_size(missing)} missing). The download did not "
             "finish: download it again."
         )
     return tensors
 
 
-def _gb(n: int) -> str:
-    if n >= 10**9:
-        return f"{n / 10**9:.2f} GB"
-    if n >= 10**6:
-        return f"{n / 10**6:.1f} MB"
-    return f"{n:,} bytes"
+def _size(n: int) -> str:
+    # Exact bytes for small files: "it is 547,568 bytes but needs 557,568" explains itself.
+    return format_bytes(n) if n >= 10**6 else f"{n:,} bytes"
 
 
 # --- split sets ----------------------------------------------------------------------------

@@ -23,6 +23,9 @@ from backend import llama_libs
 from backend.chat import Sampling
 
 log = logging.getLogger("llama.cpp")
+# llama.cpp's errors are turned into AppErrors; without this, Python's last-resort handler would
+# also print them to stderr when the app has not configured logging (the CLI).
+log.addHandler(logging.NullHandler())
 
 _LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
 _CONT = 5

@@ -247,3 +247,16 @@ def test_corrupt_file_is_refused_before_llama_cpp(engine: LocalEngine, r1_model:
         with pytest.raises(TruncatedFileError):
             engine.load(broken, machine=CPU_ONLY)
     assert lines == []  # llama.cpp never saw it
+
+
+def test_llama_cpp_load_failure_is_explained(engine: LocalEngine, tmp_path: Path) -> None:
+    """A file that passes preflight but that llama.cpp refuses: its reason reaches the user."""
+    from tests.support.raw_gguf import write_raw_gguf
+
+    path = write_raw_gguf(tmp_path / "hollow.gguf", {"general.architecture": "deepseek2"},
+                          [("token_embd.weight", (32, 8), 0)])
+    with pytest.raises(AppError) as err:
+        engine.load(path, LoadSettings(n_ctx=512), machine=CPU_ONLY)
+    assert str(err.value).startswith("llama.cpp could not load hollow.gguf: ")
+    assert "deepseek2." in str(err.value)  # names the missing key
+    assert engine.loaded is None
