@@ -11,12 +11,13 @@ from pathlib import Path
 def main() -> None:
     folder = Path(__file__).parent
     names = sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if m.name.startswith("bench_"))
-    only = set(sys.argv[1:])
+    only = set(sys.argv[1:])  # e.g. `python -m tests.bench engine`
     for name in names:
         if only and name.removeprefix("bench_") not in only and name not in only:
             continue
         print(f"\n== {name} ==", flush=True)
-        importlib.import_module(f"tests.bench.{name}").main([])
+        sys.argv = [name]  # each benchmark runs with its default settings
+        importlib.import_module(f"tests.bench.{name}").main()
 
 
 if __name__ == "__main__":
