@@ -7,6 +7,7 @@ GUI never knows which one runs.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -85,8 +86,14 @@ class ChatRequest:
 class Engine(Protocol):
     """Anything that can answer a chat: the local llama.cpp engine or a remote server."""
 
-    def chat(self, request: ChatRequest) -> Iterator[StreamEvent]:
-        """Stream the answer. Ends with exactly one `Finished` unless it raises `AppError`."""
+    def chat(
+        self, request: ChatRequest, *, cancel: threading.Event | None = None
+    ) -> Iterator[StreamEvent]:
+        """Stream the answer. Ends with exactly one `Finished` unless it raises `AppError`.
+
+        Setting `cancel` (from any thread, even before the stream starts) ends it within one
+        token with `FinishReason.CANCELLED`.
+        """
         ...
 
     def cancel(self) -> None:

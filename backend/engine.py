@@ -74,6 +74,7 @@ class LocalEngine:
         self._native: object | None = None  # llama_native.NativeModel, imported lazily
         self.loaded: LoadedModel | None = None
         self._cancel = threading.Event()
+        self._active_cancel = self._cancel  # the running generation's flag
         self._cancel_load = threading.Event()
         self._cache_tokens: list[int] = []
 
@@ -131,7 +132,7 @@ class LocalEngine:
                     op_offload=plan.op_offload,
                 ),
                 progress=on_progress,
-                abort=self._cancel.is_set,
+                abort=lambda: self._active_cancel.is_set(),
             )
         except native.LoadAborted:
             raise LoadCancelled from None
@@ -161,11 +162,20 @@ class LocalEngine:
     def cancel(self) -> None:
         """Stop the running generation within one token. Safe from any thread."""
         self._cancel.set()
+        self._active_cancel.set()
 
-    def chat(self, request: ChatRequest, *, grammar: str | None = None) -> Iterator[StreamEvent]:
+    def chat(
+        self,
+        request: ChatRequest,
+        *,
+        grammar: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[StreamEvent]:
         """Stream reasoning and answer deltas, then `Finished`, for a conversation.
 
-        `grammar` (GBNF, local engine only) constrains what the model may write.
+        `grammar` (GBNF, local engine only) constrains what the model may write. `cancel`, if
+        given, is this request's own stop flag: set before the request even starts, it still
+        counts (the engine-wide `cancel()` only stops what is running).
         """
         loaded = self._require_loaded()
         info = loaded.info
@@ -176,7 +186,7 @@ class LocalEngine:
         sampling = request.sampling or default_sampling(info.family.family)
         splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning)
         for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
-                                  seed=request.seed, grammar=grammar):
+                                  seed=request.seed, grammar=grammar, cancel=cancel):
             if isinstance(item, GenerationStats):
                 yield from splitter.finish()
                 yield Finished(item)
@@ -191,6 +201,7 @@ class LocalEngine:
         max_tokens: int | None = None,
         seed: int | None = None,
         grammar: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> Iterator[str | GenerationStats]:
         """Text pieces of the continuation of `prompt`, then one `GenerationStats`.
 
@@ -199,7 +210,10 @@ class LocalEngine:
         self._require_loaded()
         native = self._native
         assert native is not None
-        self._cancel.clear()
+        if cancel is None:
+            self._cancel.clear()
+            cancel = self._cancel
+        self._active_cancel = cancel
         started = time.perf_counter()
         tokens = native.tokenize(prompt)  # type: ignore[attr-defined]
         n_ctx = native.n_ctx  # type: ignore[attr-defined]
@@ -210,7 +224,7 @@ class LocalEngine:
                 "conversation, or raise the context length in Settings."
             )
         cached = self._reuse_prefix(tokens)
-        finish = self._evaluate_prompt(tokens, cached)
+        finish = self._evaluate_prompt(tokens, cached, cancel)
         prompt_done = time.perf_counter()
         n_generated = 0
         first_at = last_at = prompt_done
@@ -223,7 +237,7 @@ class LocalEngine:
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             try:
                 while True:
-                    if self._cancel.is_set():
+                    if cancel.is_set():
                         finish = FinishReason.CANCELLED
                         break
                     if n_generated >= budget:
@@ -287,11 +301,13 @@ class LocalEngine:
         del self._cache_tokens[common:]
         return common
 
-    def _evaluate_prompt(self, tokens: list[int], start: int) -> FinishReason | None:
+    def _evaluate_prompt(
+        self, tokens: list[int], start: int, cancel: threading.Event
+    ) -> FinishReason | None:
         native = self._native
         n_batch = native.n_batch  # type: ignore[union-attr]
         for begin in range(start, len(tokens), n_batch):
-            if self._cancel.is_set():
+            if cancel.is_set():
                 return FinishReason.CANCELLED
             chunk = tokens[begin : begin + n_batch]
             status = native.decode(chunk)  # type: ignore[union-attr]
