@@ -13,6 +13,7 @@ import dataclasses
 import json
 import signal
 import sys
+import threading
 import time
 from enum import Enum
 from pathlib import Path
@@ -61,19 +62,29 @@ def add_models_parser(subparsers: argparse._SubParsersAction) -> None:  # type: 
         help="browse, download, verify and remove models",
         description="Browse the DeepSeek catalog, download verified models, manage installed ones.",
     )
-    sub = models.add_subparsers(dest="models_command", metavar="COMMAND", parser_class=_OneLineParser)
+    sub = models.add_subparsers(
+        dest="models_command", metavar="COMMAND", parser_class=_OneLineParser
+    )
     sub.required = True
 
-    catalog = sub.add_parser("catalog", help="list the DeepSeek checkpoints with live sizes from the hub")
+    catalog = sub.add_parser(
+        "catalog", help="list the DeepSeek checkpoints with live sizes from the hub"
+    )
     catalog.add_argument("--json", action="store_true", help="one JSON object per quant on stdout")
 
     download = sub.add_parser("download", help="download a model (all split parts), verified")
     download.add_argument("repo", metavar="REPO", help="hub repo, e.g. unsloth/DeepSeek-R1-GGUF")
     what = download.add_mutually_exclusive_group()
     what.add_argument("--quant", metavar="Q", help="every file of this quant, split parts included")
-    what.add_argument("--file", metavar="PATH", action="append", help="a file of the repo (repeatable)")
-    download.add_argument("--dir", metavar="DIR", help="download into this folder instead of the HF cache")
-    download.add_argument("--revision", default="main", help="branch, tag or commit (default: main)")
+    what.add_argument(
+        "--file", metavar="PATH", action="append", help="a file of the repo (repeatable)"
+    )
+    download.add_argument(
+        "--dir", metavar="DIR", help="download into this folder instead of the HF cache"
+    )
+    download.add_argument(
+        "--revision", default="main", help="branch, tag or commit (default: main)"
+    )
     download.add_argument("--json", action="store_true", help="JSON-lines events on stdout")
 
     listing = sub.add_parser("list", help="list installed models")
@@ -93,7 +104,9 @@ def add_models_parser(subparsers: argparse._SubParsersAction) -> None:  # type: 
 def main(argv: list[str]) -> int:
     """Run `models ...` (argv like sys.argv[1:], starting with "models")."""
     parser = _OneLineParser(prog="python -m app")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_OneLineParser
+    )
     subparsers.required = True
     add_models_parser(subparsers)
     return run_models(parser.parse_args(argv))
@@ -136,7 +149,9 @@ def _catalog(args: argparse.Namespace) -> int:
         for option in options:
             _emit_json(sys.stdout, _option_json(option, with_verdict=verdict is not None))
         return EXIT_OK
-    headers = ["MODEL", "QUANT", "SIZE", "FILES", "THINKING"] + (["FIT"] if verdict else []) + ["LICENSE"]
+    headers = (
+        ["MODEL", "QUANT", "SIZE", "FILES", "THINKING"] + (["FIT"] if verdict else []) + ["LICENSE"]
+    )
     rows = []
     problems: dict[str, str] = {}
     for o in options:
@@ -163,12 +178,12 @@ def _option_json(o: CatalogOption, *, with_verdict: bool) -> dict[str, Any]:
         "id": o.model.id,
         "repo": o.repo,
         "quant": o.quant,
-        "family": o.family,
+        "family": o.family.value,
         "thinking": o.thinking.value,
         "revision": o.commit,
         "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in o.files],
         "total_bytes": o.total_bytes,
-        "sampling": dataclasses.asdict(o.model.sampling),
+        "sampling": {"temperature": o.model.sampling.temperature, "top_p": o.model.sampling.top_p},
         "system_prompt": o.model.system_prompt,
         "license": o.model.license,
         "license_note": o.model.license_note,
@@ -201,14 +216,20 @@ def _download(args: argparse.Namespace) -> int:
         control.cancel()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C is immediate
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if main_thread else None
     try:
         result = Downloader(hub).run(plan, control, reporter)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
         reporter.close()
     if not result.completed:
-        print("Download cancelled; the partial files were kept: run the same command again to resume.", file=sys.stderr)
+        print(
+            "Download cancelled; the partial files were kept: run the same command again to "
+            "resume.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     if not args.json:
         print(result.model_path or "")
@@ -327,7 +348,10 @@ def _list(args: argparse.Namespace) -> int:
     if not models:
         print("No models installed. Try `python -m app models catalog`.", file=sys.stderr)
         return EXIT_OK
-    rows = [[m.name, m.state.value, _size(m.size_bytes), m.source.value, str(m.path), m.note] for m in models]
+    rows = [
+        [m.name, m.state.value, _size(m.size_bytes), m.source.value, str(m.path), m.note]
+        for m in models
+    ]
     _print_table(["NAME", "STATE", "SIZE", "SOURCE", "PATH", "NOTE"], rows, sys.stdout)
     return EXIT_OK
 
@@ -358,7 +382,9 @@ def _verify(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     library = Library()
     model = library.find(args.name)
-    summary = f"{model.name} ({len(model.files)} files, {_size(model.size_bytes)}) in {model.path.parent}"
+    summary = (
+        f"{model.name} ({len(model.files)} files, {_size(model.size_bytes)}) in {model.path.parent}"
+    )
     if not args.yes:
         print(f"Delete {summary} from disk? [y/N] ", end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline().strip().lower()
@@ -406,9 +432,13 @@ def _emit_json(out: TextIO, payload: dict[str, Any]) -> None:
 
 
 def _print_table(headers: list[str], rows: list[list[str]], out: TextIO) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    for row in [headers, *rows]:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    out.writelines(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in [headers, *rows]
+    )
 
 
 def _size(n: int | None) -> str:
@@ -435,5 +465,7 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds}s"
 
 
-if __name__ == "__main__":  # a stand-in for `python -m app models ...` until app/__main__ dispatches
+if (
+    __name__ == "__main__"
+):  # a stand-in for `python -m app models ...` until app/__main__ dispatches
     sys.exit(main(sys.argv[1:]))
