@@ -44,9 +44,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def verdict_function() -> VerdictFn | None:
     """The hardware-fit verdict shown as the FIT column of `models catalog`.
 
-    The one place to plug in the offload planner's verdict (issue 3, section 2). None: no column.
+    Planned for this machine's devices, as a real load would be.
     """
-    return None
+    from backend import devices
+    from backend.fit import verdict_function as planned_verdict
+
+    return planned_verdict(devices.probe().machine())
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -143,3 +143,61 @@ def scaled_to(layout: ModelLayout, total_bytes: int) -> ModelLayout:
         for t in layout.tensors
     )
     return replace(layout, tensors=tensors)
+
+
+@dataclass(frozen=True, slots=True)
+class DenseConfig:
+    """A dense transformer's shape (the R1 distills' Qwen2.5 and Llama 3 bases)."""
+
+    arch: str
+    n_layer: int
+    n_embd: int
+    n_head: int
+    n_head_kv: int
+    n_ff: int
+    n_vocab: int
+    n_ctx_train: int
+
+
+# From the base models' config.json files.
+DISTILLS = {
+    "Qwen-1.5B": DenseConfig("qwen2", 28, 1536, 12, 2, 8960, 151936, 131072),
+    "Qwen-7B": DenseConfig("qwen2", 28, 3584, 28, 4, 18944, 152064, 131072),
+    "Qwen-14B": DenseConfig("qwen2", 48, 5120, 40, 8, 13824, 152064, 131072),
+    "Qwen-32B": DenseConfig("qwen2", 64, 5120, 40, 8, 27648, 152064, 131072),
+    "Llama-8B": DenseConfig("llama", 32, 4096, 32, 8, 14336, 128256, 131072),
+    "Llama-70B": DenseConfig("llama", 80, 8192, 64, 8, 28672, 128256, 131072),
+}
+
+
+def dense_layout(config: DenseConfig, total_bytes: int) -> ModelLayout:
+    """A dense model's tensors, sized so that together they make `total_bytes`."""
+    head = config.n_embd // config.n_head
+    kv = config.n_head_kv * head
+    shapes: list[tuple[str, int]] = [
+        ("token_embd.weight", config.n_embd * config.n_vocab),
+        ("output_norm.weight", config.n_embd),
+        ("output.weight", config.n_embd * config.n_vocab),
+    ]
+    for i in range(config.n_layer):
+        p = f"blk.{i}."
+        shapes += [
+            (p + "attn_norm.weight", config.n_embd),
+            (p + "attn_q.weight", config.n_embd * config.n_embd),
+            (p + "attn_k.weight", config.n_embd * kv),
+            (p + "attn_v.weight", config.n_embd * kv),
+            (p + "attn_output.weight", config.n_embd * config.n_embd),
+            (p + "ffn_norm.weight", config.n_embd),
+            (p + "ffn_gate.weight", config.n_embd * config.n_ff),
+            (p + "ffn_up.weight", config.n_embd * config.n_ff),
+            (p + "ffn_down.weight", config.n_ff * config.n_embd),
+        ]
+    specs = tuple(TensorSpec(n, size, *classify(n, config.n_layer)) for n, size in shapes)
+    layout = ModelLayout(
+        arch=config.arch, n_layer=config.n_layer, n_layer_all=config.n_layer, n_dense_lead=0,
+        n_expert=0, n_expert_used=0, n_embd=config.n_embd, n_head=config.n_head,
+        n_head_kv=config.n_head_kv, n_ff=config.n_ff, n_ff_exp=0, n_vocab=config.n_vocab,
+        n_ctx_train=config.n_ctx_train, kv_k_elements=kv, kv_v_elements=kv, mla=None,
+        tensors=specs,
+    )
+    return scaled_to(layout, total_bytes)
