@@ -1,0 +1,37 @@
+"""The values the app hands the chat view: one frozen record per message, and its state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MessageState(StrEnum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    INTERRUPTED = "interrupted"  # the app closed (or crashed) while the answer was written
+    CANCELLED = "cancelled"  # the user pressed Stop
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """One message as the chat shows it.
+
+    `thinking_seconds` is how long the model reasoned ("Thought for 12 s"); `stats_text` and
+    `notice` are shown verbatim (e.g. "12.3 tok/s · 0.4 s to first token · 321 tokens";
+    "Stopped.", or an error message).
+    """
+
+    id: str
+    role: str  # "user" or "assistant"
+    content: str
+    reasoning: str = ""
+    thinking_seconds: float | None = None
+    state: MessageState = MessageState.COMPLETE
+    stats_text: str = ""
+    notice: str = ""
+
+    @property
+    def is_user(self) -> bool:
+        return self.role == "user"
