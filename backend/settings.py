@@ -1,0 +1,329 @@
+"""The user's settings: a frozen dataclass saved as versioned JSON in the config folder.
+
+Loading never fails: a missing file gives the defaults, a bad value falls back to that key's
+default (with a warning naming the key), a corrupt file is kept as `settings.json.bad`. Saving
+is atomic and private (mode 0600), because the file may hold a Hugging Face token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from backend.chat import Sampling
+from backend.errors import AppError, InvalidOptionError
+from backend.family import ModelFamily, default_sampling
+from backend.offload import KV_TYPE_BYTES
+from backend.paths import app_paths
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "settings.json"
+SCHEMA_VERSION = 1
+N_CTX_RANGE = (256, 1 << 20)
+N_THREADS_MAX = 1024
+KV_TYPES = frozenset(KV_TYPE_BYTES)
+
+
+class SettingsError(AppError, OSError):
+    """The settings file could not be written."""
+
+
+class Theme(StrEnum):
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class Language(StrEnum):
+    SYSTEM = "system"
+    ENGLISH = "en"
+    CHINESE = "zh_CN"
+
+
+class _ReadOnlyMapping[K, V](Mapping[K, V]):
+    """A dict that cannot change, so the frozen `Settings` stays frozen (and hashable)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Settings:
+    """Every field is checked on construction: a bad value raises `InvalidOptionError`.
+
+    Update with `dataclasses.replace(settings, n_ctx=16384)`.
+    """
+
+    n_ctx: int = 8192
+    kv_type: str = "f16"
+    # Per family, the user's sampler settings; a family not here uses DeepSeek's recommendation.
+    sampling: Mapping[ModelFamily, Sampling] = field(default_factory=dict)
+    cpu_moe_layers: int | None = None  # None: the offload planner decides; -1: all MoE layers
+    n_threads: int | None = None  # None: automatic
+    reasoning_expanded: bool = False  # False: the reasoning panel folds when the answer starts
+    models_dirs: tuple[str, ...] = ()  # extra folders scanned for models
+    download_dir: str | None = None  # None: the Hugging Face cache
+    hf_token: str | None = None  # secret: never shown by repr or logs
+    theme: Theme = Theme.SYSTEM
+    language: Language = Language.SYSTEM
+    last_model: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, check in _CHECKS.items():
+            try:
+                value = check(getattr(self, name))
+            except (TypeError, ValueError) as exc:
+                raise InvalidOptionError(f"Invalid setting {name}: {exc}.") from None
+            object.__setattr__(self, name, value)
+
+    def sampling_for(self, family: ModelFamily) -> Sampling:
+        """The user's sampler settings for `family`, else DeepSeek's recommended ones."""
+        return self.sampling.get(family) or default_sampling(family)
+
+    def with_sampling(self, family: ModelFamily, sampling: Sampling | None) -> Settings:
+        """A copy with `family`'s sampler settings set, or reset to the default with None."""
+        overrides = {k: v for k, v in self.sampling.items() if k != family}
+        if sampling is not None:
+            overrides[family] = sampling
+        return dataclasses.replace(self, sampling=overrides)
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "hf_token" and value is not None:
+                parts.append("hf_token='***'")
+            else:
+                parts.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(parts)})"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved settings, or the defaults for whatever is missing or wrong. Never raises."""
+    path = path if path is not None else default_path()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        log.warning("settings file %s unreadable (%s); using the defaults", path, exc.strerror)
+        return Settings()
+    try:
+        raw = json.loads(data.decode("utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+    except ValueError as exc:
+        bad = path.with_name(path.name + ".bad")
+        log.warning("settings file %s is corrupt (%s); kept as %s, using the defaults",
+                    path, exc, bad.name)
+        try:
+            path.replace(bad)
+        except OSError as move_exc:
+            log.warning("could not keep the corrupt settings file: %s", move_exc.strerror)
+        return Settings()
+    return _from_json(raw)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically (a private temp file in the same folder, then `os.replace`)."""
+    path = path if path is not None else default_path()
+    text = json.dumps(_to_json(settings), ensure_ascii=False, indent=2) + "\n"
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp creates the file with mode 0600 on POSIX; os.replace keeps that mode.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise SettingsError(
+            f"Could not save the settings to {path} ({exc.strerror or exc}). Check that the "
+            "folder is writable and the disk is not full."
+        ) from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def default_path() -> Path:
+    return app_paths().config / FILE_NAME
+
+
+# -- checks: one per field, shared by construction and loading ----------------------------------
+
+
+def _int(value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{value} is outside {low}–{high}")
+    return value
+
+
+def _optional[T](check: Callable[[object], T]) -> Callable[[object], T | None]:
+    return lambda value: None if value is None else check(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"expected a non-empty text, got {value!r}")
+    return value
+
+
+def _token(value: object) -> str | None:
+    # The value must never reach a message or a log, even when it is wrong.
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("expected a text")
+    return value.strip() or None
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _kv_type(value: object) -> str:
+    if value not in KV_TYPES:
+        raise ValueError(f"{value!r} is not one of {', '.join(sorted(KV_TYPES))}")
+    return str(value)
+
+
+def _dirs(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list of folders, got {value!r}")
+    return tuple(_text(item) for item in value)
+
+
+def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
+    def check(value: object) -> E:
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(repr(m.value) for m in kind)
+            raise ValueError(f"{value!r} is not one of {allowed}") from None
+
+    return check
+
+
+def _number(data: Mapping[str, object], key: str, low: float, high: float) -> float:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{key} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{key} {value} is outside {low}–{high}")
+    return value
+
+
+def _one_sampling(family: ModelFamily, value: object) -> Sampling:
+    if isinstance(value, Sampling):
+        value = dataclasses.asdict(value)
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{family.value}: expected sampler settings, got {value!r}")
+    unknown = set(value) - {f.name for f in dataclasses.fields(Sampling)}
+    if unknown:
+        raise ValueError(f"{family.value}: unknown sampler setting {sorted(unknown)[0]!r}")
+    # A partial entry ({"temperature": 0.8}) keeps the recommended values for the rest.
+    merged = {**dataclasses.asdict(default_sampling(family)), **value}
+    top_k = merged["top_k"]
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+        raise ValueError(f"{family.value}: top_k must be a whole number ≥ 0, got {top_k!r}")
+    return Sampling(
+        temperature=_number(merged, "temperature", 0.0, 5.0),
+        top_p=_number(merged, "top_p", 0.0, 1.0),
+        top_k=top_k,
+        min_p=_number(merged, "min_p", 0.0, 1.0),
+        repeat_penalty=_number(merged, "repeat_penalty", 0.5, 5.0),
+    )
+
+
+def _sampling(value: object) -> Mapping[ModelFamily, Sampling]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a table of model families, got {value!r}")
+    family = _enum(ModelFamily)
+    overrides = {family(key): _one_sampling(family(key), entry) for key, entry in value.items()}
+    return _ReadOnlyMapping(overrides)
+
+
+_CHECKS: dict[str, Callable[[Any], object]] = {
+    "n_ctx": lambda v: _int(v, *N_CTX_RANGE),
+    "kv_type": _kv_type,
+    "sampling": _sampling,
+    "cpu_moe_layers": _optional(lambda v: _int(v, -1, 100_000)),
+    "n_threads": _optional(lambda v: _int(v, 1, N_THREADS_MAX)),
+    "reasoning_expanded": _bool,
+    "models_dirs": _dirs,
+    "download_dir": _optional(_text),
+    "hf_token": _token,
+    "theme": _enum(Theme),
+    "language": _enum(Language),
+    "last_model": _optional(_text),
+}
+
+# _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.
+_MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
+
+
+def _from_json(raw: dict[str, Any]) -> Settings:
+    version = raw.get("version", SCHEMA_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool):
+        for migrate in _MIGRATIONS[max(version - 1, 0):]:
+            raw = migrate(raw)
+        if version > SCHEMA_VERSION:
+            log.warning("settings file version %s is newer than %s; reading what is known",
+                        version, SCHEMA_VERSION)
+    values: dict[str, object] = {}
+    for name, check in _CHECKS.items():
+        if name not in raw:
+            continue
+        try:
+            values[name] = check(raw[name])
+        except (TypeError, ValueError) as exc:
+            log.warning("settings: %s ignored (%s); using the default", name, exc)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _to_json(settings: Settings) -> dict[str, Any]:
+    data: dict[str, Any] = {"version": SCHEMA_VERSION}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.name == "sampling":
+            value = {family.value: dataclasses.asdict(s) for family, s in value.items()}
+        elif f.name == "models_dirs":
+            value = list(value)
+        elif isinstance(value, StrEnum):
+            value = value.value
+        data[f.name] = value
+    return data

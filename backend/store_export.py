@@ -1,0 +1,128 @@
+"""A conversation as Markdown (to read or share) or as JSON (a stable, versioned record).
+
+Also the JSON form of `GenerationStats`, shared with the store's `stats` column. Times are
+written in UTC so that an export reads the same wherever it was made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from backend.chat import FinishReason, GenerationStats
+
+if TYPE_CHECKING:  # the store imports this module at load time
+    from backend.store import Conversation, StoredMessage
+
+JSON_FORMAT = "deepseek-local.conversation"
+JSON_VERSION = 1
+_HEADINGS = {"system": "System", "user": "User", "assistant": "Assistant"}
+
+
+def stats_to_dict(stats: GenerationStats) -> dict[str, Any]:
+    return {
+        "prompt_tokens": stats.prompt_tokens,
+        "cached_tokens": stats.cached_tokens,
+        "completion_tokens": stats.completion_tokens,
+        "ttft_s": stats.ttft_s,
+        "prompt_tps": stats.prompt_tps,
+        "decode_tps": stats.decode_tps,
+        "finish_reason": stats.finish_reason.value,
+    }
+
+
+def stats_from_dict(data: dict[str, Any]) -> GenerationStats:
+    return GenerationStats(
+        prompt_tokens=int(data["prompt_tokens"]),
+        cached_tokens=int(data["cached_tokens"]),
+        completion_tokens=int(data["completion_tokens"]),
+        ttft_s=float(data["ttft_s"]),
+        prompt_tps=float(data["prompt_tps"]),
+        decode_tps=float(data["decode_tps"]),
+        finish_reason=FinishReason(data["finish_reason"]),
+    )
+
+
+def to_markdown(
+    conversation: Conversation, messages: Sequence[StoredMessage], *, with_stats: bool = True
+) -> str:
+    """The title as a heading, then each message under its role, reasoning as a quote."""
+    started = datetime.fromtimestamp(conversation.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    byline = f"Started {started}" + (f" · {conversation.model}" if conversation.model else "")
+    blocks = [f"# {conversation.title}", byline]
+    for message in messages:
+        heading = f"## {_HEADINGS.get(message.role.value, message.role.value.title())}"
+        if message.model and message.role.value == "assistant":
+            heading += f" · {message.model}"
+        blocks.append(heading)
+        if message.reasoning.strip():
+            seconds = message.thinking_seconds
+            label = "> **Reasoning**" + (f" ({seconds:.1f} s)" if seconds is not None else "")
+            lines = _trim(message.reasoning).split("\n")
+            quoted = "\n".join(f"> {line}".rstrip() for line in lines)
+            blocks.append(f"{label}\n>\n{quoted}")
+        if message.content.strip():
+            blocks.append(_trim(message.content))
+        if note := _note(message):
+            blocks.append(f"*{note}*")
+        if with_stats and message.stats is not None:
+            s = message.stats
+            blocks.append(f"*{s.completion_tokens} tokens · {s.decode_tps:.1f} tokens/s · "
+                          f"{s.ttft_s:.2f} s to first token*")
+    return "\n\n".join(blocks) + "\n"
+
+
+def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> str:
+    """Every field the store keeps, under a format name and version; keys in a fixed order."""
+    record = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "id": conversation.id,
+        "title": conversation.title,
+        "created_at": _iso(conversation.created_at),
+        "updated_at": _iso(conversation.updated_at),
+        "deep_thinking": conversation.deep_thinking,
+        "model": conversation.model,
+        "engine": conversation.engine,
+        "messages": [
+            {
+                "id": m.id,
+                "role": m.role.value,
+                "content": m.content,
+                "reasoning": m.reasoning,
+                "thinking_seconds": m.thinking_seconds,
+                "model": m.model,
+                "state": m.state.value,
+                "error": m.error,
+                "stats": None if m.stats is None else stats_to_dict(m.stats),
+                "created_at": _iso(m.created_at),
+                "updated_at": _iso(m.updated_at),
+            }
+            for m in messages
+        ],
+    }
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+
+
+def _note(message: StoredMessage) -> str:
+    state = message.state.value
+    if state == "error":
+        return f"Error: {message.error or 'unknown'}"
+    if state == "interrupted":
+        return "Interrupted: the app closed while this answer was being written."
+    if state == "streaming":
+        return "Still being written when exported."
+    if state == "cancelled":
+        return message.error or "Stopped."
+    return message.error or ""
+
+
+def _trim(text: str) -> str:
+    # Outer blank lines only: leading spaces may be Markdown (an indented code block).
+    return text.strip("\n").rstrip()
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,480 @@
+"""Tests for `ConversationStore`: the schema, every operation, crash recovery, damaged files."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend import store as store_module
+from backend import store_db
+from backend.chat import ChatMessage, FinishReason, GenerationStats, Role
+from backend.store import (
+    Conversation,
+    ConversationStore,
+    MessageState,
+    NotFoundError,
+    StoreDamagedError,
+    StoreError,
+    StoredMessage,
+    title_from_first_message,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+STATS = GenerationStats(prompt_tokens=120, cached_tokens=100, completion_tokens=42, ttft_s=0.25,
+                        prompt_tps=80.0, decode_tps=21.5, finish_reason=FinishReason.STOP)
+
+
+class Clock:
+    """A clock the test moves by hand, so every timestamp is known."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, seconds: float = 1.0) -> float:
+        self.now += seconds
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "conversations.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path, clock: Clock) -> Iterator[ConversationStore]:
+    with ConversationStore(db_path, clock=clock) as opened:
+        yield opened
+
+
+def raw(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Run `sql` on a separate plain connection, as another program would."""
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+# --- opening -----------------------------------------------------------------------------------
+
+
+def test_a_new_database_is_in_wal_mode_at_schema_1_with_foreign_keys(store: ConversationStore,
+                                                                     db_path: Path) -> None:
+    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+    assert raw(db_path, "PRAGMA user_version") == [(1,)]
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    indexes = raw(db_path, "SELECT name FROM sqlite_master WHERE type = 'index' "
+                           "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    assert indexes == [("conversations_by_use",), ("messages_in_order",)]
+
+
+def test_the_default_file_is_in_the_data_folder() -> None:
+    with ConversationStore() as default:
+        assert default.path == store_module.app_paths().data / "conversations.sqlite3"
+        assert default.path.exists()
+
+
+def test_closing_twice_is_harmless(db_path: Path) -> None:
+    opened = ConversationStore(db_path)
+    opened.close()
+    opened.close()
+
+
+def test_a_second_migration_runs_once_when_appended(db_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    ConversationStore(db_path).close()
+    calls: list[int] = []
+
+    def v2(db: sqlite3.Connection) -> None:
+        calls.append(1)
+        db.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(store_db, "MIGRATIONS", [*store_db.MIGRATIONS, v2])
+    ConversationStore(db_path).close()
+    ConversationStore(db_path).close()
+    assert calls == [1]
+    assert raw(db_path, "PRAGMA user_version") == [(2,)]
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_path: Path) -> None:
+    ConversationStore(db_path).close()
+    raw(db_path, "PRAGMA user_version = 7")
+    with pytest.raises(StoreError) as info:
+        ConversationStore(db_path)
+    assert str(info.value) == (
+        f"The conversation database at {db_path} was written by a newer version of DeepSeek "
+        "Local (schema 7; this version reads up to 1). Update the app."
+    )
+    assert raw(db_path, "PRAGMA user_version") == [(7,)]
+
+
+def test_a_garbage_file_is_moved_aside_and_a_new_database_started(tmp_path: Path,
+                                                                  clock: Clock) -> None:
+    path = tmp_path / "conversations.sqlite3"
+    garbage = b"this is not SQLite\n" * 400
+    path.write_bytes(garbage)
+    (tmp_path / "conversations.sqlite3-wal").write_bytes(b"old wal")
+    with pytest.raises(StoreDamagedError) as info:
+        ConversationStore(path, clock=clock)
+    aside = tmp_path / "conversations.sqlite3.damaged-20231114-221320"
+    assert str(info.value) == (
+        f"The conversation database at {path} is damaged (file is not a database). It was "
+        f"moved aside to {aside}; a new, empty one was started. Nothing was deleted."
+    )
+    assert aside.read_bytes() == garbage
+    assert (tmp_path / "conversations.sqlite3.damaged-20231114-221320-wal").read_bytes() == (
+        b"old wal")
+    with ConversationStore(path, clock=clock) as fresh:
+        assert fresh.conversations() == []
+
+
+def test_a_second_damaged_file_in_the_same_second_gets_its_own_name(tmp_path: Path,
+                                                                    clock: Clock) -> None:
+    path = tmp_path / "c.sqlite3"
+    for content in (b"first" * 300, b"second" * 300):
+        path.write_bytes(content)
+        with pytest.raises(StoreDamagedError):
+            ConversationStore(path, clock=clock)
+    assert (tmp_path / "c.sqlite3.damaged-20231114-221320").read_bytes() == b"first" * 300
+    assert (tmp_path / "c.sqlite3.damaged-20231114-221320-2").read_bytes() == b"second" * 300
+
+
+def test_a_path_that_cannot_be_opened_is_reported_and_not_moved(tmp_path: Path) -> None:
+    folder = tmp_path / "conversations.sqlite3"
+    folder.mkdir()
+    with pytest.raises(StoreError) as info:
+        ConversationStore(folder)
+    assert type(info.value) is StoreError
+    assert str(info.value) == (
+        f"The conversation database at {folder} cannot be opened (unable to open database "
+        "file). Check that the file and its folder are readable and writable."
+    )
+    assert folder.is_dir()
+
+
+def test_a_full_disk_becomes_a_store_error_with_advice(store: ConversationStore,
+                                                       db_path: Path) -> None:
+    conversation = store.create_conversation("Chat")
+    # A real SQLITE_FULL: cap the file at its current size.
+    (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError) as info:
+        store.add_message(conversation.id, Role.USER, "x" * 100_000)
+    assert str(info.value) == (
+        f"Could not save a message in the conversation database at {db_path} (database or "
+        "disk is full). Free some disk space and try again."
+    )
+    assert store.messages(conversation.id) == []
+
+
+# --- conversations -----------------------------------------------------------------------------
+
+
+def test_create_and_get_a_conversation(store: ConversationStore) -> None:
+    created = store.create_conversation("  Plan a\ntrip  ", deep_thinking=True, model="R1")
+    assert created == Conversation(id=created.id, title="Plan a trip", created_at=T0,
+                                   updated_at=T0, deep_thinking=True, model="R1", engine="local",
+                                   message_count=0)
+    assert store.get_conversation(created.id) == created
+    assert store.create_conversation("   ").title == "New chat"
+
+
+def test_conversations_come_most_recently_used_first(store: ConversationStore,
+                                                     clock: Clock) -> None:
+    a = store.create_conversation("A")
+    clock.tick()
+    b = store.create_conversation("B")
+    clock.tick()
+    c = store.create_conversation("C")
+    assert [x.title for x in store.conversations()] == ["C", "B", "A"]
+    clock.tick()
+    store.add_message(a.id, Role.USER, "hello")
+    assert [x.title for x in store.conversations()] == ["A", "C", "B"]
+    clock.tick()
+    store.touch(b.id)
+    store.rename(c.id, "C renamed")  # renaming is not use
+    store.set_deep_thinking(c.id, True)
+    assert [(x.title, x.updated_at, x.message_count) for x in store.conversations()] == [
+        ("B", T0 + 4, 0), ("A", T0 + 3, 1), ("C renamed", T0 + 2, 0)]
+
+
+def test_search_matches_titles_and_messages_ignoring_case(store: ConversationStore,
+                                                          clock: Clock) -> None:
+    trip = store.create_conversation("Trip to Paris")
+    clock.tick()
+    chinese = store.create_conversation("新对话")
+    store.add_message(chinese.id, Role.USER, "请解释量子计算的基本原理")
+    clock.tick()
+    summer = store.create_conversation("Notes")
+    store.add_message(summer.id, Role.USER, "L'ÉTÉ dernier: 50% off_sale")
+    store.add_message(summer.id, Role.ASSISTANT, "ok", reasoning="paris is only in reasoning")
+
+    def titles(search: str | None) -> list[str]:
+        return [c.title for c in store.conversations(search)]
+
+    assert titles("paris") == ["Trip to Paris"]  # the reasoning is not searched
+    assert titles("量子") == ["新对话"]
+    assert titles("对话") == ["新对话"]
+    assert titles("l'été") == ["Notes"]  # Unicode case folding, not ASCII-only LIKE
+    assert titles("50%") == ["Notes"]
+    assert titles("0_s") == [] and titles("f_s") == ["Notes"]  # % and _ are not wildcards
+    assert titles("  ") == titles(None) == titles("") == ["Notes", "新对话", "Trip to Paris"]
+    assert titles("nowhere") == []
+    assert trip.id in {c.id for c in store.conversations("TRIP")}
+
+
+def test_settings_of_a_conversation_are_saved(store: ConversationStore, clock: Clock) -> None:
+    conversation = store.create_conversation("Chat", model="R1")
+    clock.tick()
+    store.set_deep_thinking(conversation.id, True)
+    store.set_model(conversation.id, "V3")
+    store.rename(conversation.id, "  Better\ttitle ")
+    assert store.get_conversation(conversation.id) == Conversation(
+        id=conversation.id, title="Better title", created_at=T0, updated_at=T0,
+        deep_thinking=True, model="V3", engine="local", message_count=0)
+
+
+def test_unknown_ids_raise_not_found_with_a_message(store: ConversationStore) -> None:
+    with pytest.raises(NotFoundError) as info:
+        store.get_conversation("nope")
+    assert str(info.value) == "The conversation nope no longer exists; it may have been deleted."
+    with pytest.raises(NotFoundError) as info:
+        store.update_message_content("gone", "text")
+    assert str(info.value) == "The message gone no longer exists; it may have been deleted."
+    for call in (lambda: store.rename("nope", "x"), lambda: store.touch("nope"),
+                 lambda: store.set_model("nope", "m"), lambda: store.get_message("nope"),
+                 lambda: store.set_deep_thinking("nope", True),
+                 lambda: store.add_message("nope", Role.USER, "hi")):
+        with pytest.raises(NotFoundError):
+            call()
+    store.delete_conversation("nope")  # deleting what is gone is fine
+    assert store.messages("nope") == [] and store.history("nope") == ()
+
+
+def test_deleting_a_conversation_deletes_its_messages(store: ConversationStore,
+                                                      db_path: Path) -> None:
+    keep = store.create_conversation("Keep")
+    drop = store.create_conversation("Drop")
+    store.add_message(keep.id, Role.USER, "k")
+    store.add_message(drop.id, Role.USER, "d1")
+    store.add_message(drop.id, Role.ASSISTANT, "d2")
+    store.delete_conversation(drop.id)
+    assert [c.title for c in store.conversations()] == ["Keep"]
+    assert raw(db_path, "SELECT content FROM messages") == [("k",)]
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+def test_messages_are_numbered_in_order_and_touch_the_conversation(store: ConversationStore,
+                                                                   clock: Clock) -> None:
+    conversation = store.create_conversation("Chat", model="old")
+    clock.tick()
+    user = store.add_message(conversation.id, Role.USER, "Hi")
+    clock.tick()
+    answer = store.add_message(conversation.id, Role.ASSISTANT, "Hello", reasoning="greet",
+                               model="R1-7B")
+    assert answer == StoredMessage(
+        id=answer.id, conversation_id=conversation.id, position=1, role=Role.ASSISTANT,
+        content="Hello", reasoning="greet", thinking_seconds=None, model="R1-7B", stats=None,
+        state=MessageState.COMPLETE, error=None, created_at=T0 + 2, updated_at=T0 + 2)
+    assert store.messages(conversation.id) == [user, answer]
+    assert user.position == 0 and user.model is None
+    assert store.get_message(answer.id) == answer
+    updated = store.get_conversation(conversation.id)
+    assert (updated.updated_at, updated.model, updated.message_count) == (T0 + 2, "R1-7B", 2)
+
+
+def test_a_streamed_answer_is_saved_then_finished(store: ConversationStore,
+                                                  clock: Clock) -> None:
+    conversation = store.create_conversation("Chat")
+    store.add_message(conversation.id, Role.USER, "2+2?")
+    answer = store.add_message(conversation.id, Role.ASSISTANT, "", model="R1",
+                               state=MessageState.STREAMING)
+    clock.tick()
+    assert store.save_stream(answer.id, "", "Adding", None) is True
+    clock.tick()
+    assert store.save_stream(answer.id, "It is", "Adding two and two.", 1.5) is True
+    saved = store.get_message(answer.id)
+    assert (saved.content, saved.reasoning, saved.thinking_seconds, saved.state,
+            saved.updated_at) == ("It is", "Adding two and two.", 1.5, MessageState.STREAMING,
+                                  T0 + 2)
+    clock.tick()
+    store.finish_message(answer.id, content="It is 4.", reasoning="Adding two and two.",
+                         thinking_seconds=1.5, stats=STATS, state=MessageState.COMPLETE)
+    assert store.get_message(answer.id) == StoredMessage(
+        id=answer.id, conversation_id=conversation.id, position=1, role=Role.ASSISTANT,
+        content="It is 4.", reasoning="Adding two and two.", thinking_seconds=1.5, model="R1",
+        stats=STATS, state=MessageState.COMPLETE, error=None, created_at=T0, updated_at=T0 + 3)
+    # A save arriving after the end changes nothing.
+    assert store.save_stream(answer.id, "late", "late", 9.0) is False
+    assert store.get_message(answer.id).content == "It is 4."
+    assert store.save_stream("unknown", "", "", None) is False
+
+
+def test_finishing_with_an_error_keeps_the_partial_text(store: ConversationStore) -> None:
+    conversation = store.create_conversation("Chat")
+    answer = store.add_message(conversation.id, Role.ASSISTANT, "",
+                               state=MessageState.STREAMING)
+    store.finish_message(answer.id, content="Par", reasoning="", thinking_seconds=None,
+                         stats=None, state=MessageState.ERROR, error="Out of memory.")
+    failed = store.get_message(answer.id)
+    assert (failed.content, failed.state, failed.error, failed.stats) == (
+        "Par", MessageState.ERROR, "Out of memory.", None)
+    with pytest.raises(ValueError, match="final state"):
+        store.finish_message(answer.id, content="", reasoning="", thinking_seconds=None,
+                             stats=None, state=MessageState.STREAMING)
+
+
+def test_history_holds_what_the_model_should_see(store: ConversationStore) -> None:
+    c = store.create_conversation("Chat")
+    store.add_message(c.id, Role.USER, "one")
+    store.add_message(c.id, Role.ASSISTANT, "1", reasoning="r1")
+    store.add_message(c.id, Role.USER, "two")
+    store.add_message(c.id, Role.ASSISTANT, "boom", state=MessageState.ERROR)
+    store.add_message(c.id, Role.ASSISTANT, "2 (cut", reasoning="r2",
+                      state=MessageState.INTERRUPTED)
+    store.add_message(c.id, Role.USER, "three")
+    store.add_message(c.id, Role.ASSISTANT, "3 st", state=MessageState.CANCELLED)
+    store.add_message(c.id, Role.USER, "four")
+    store.add_message(c.id, Role.ASSISTANT, "writing", state=MessageState.STREAMING)
+    assert store.history(c.id) == (
+        ChatMessage(Role.USER, "one"),
+        ChatMessage(Role.ASSISTANT, "1", "r1"),
+        ChatMessage(Role.USER, "two"),
+        ChatMessage(Role.ASSISTANT, "2 (cut", "r2"),
+        ChatMessage(Role.USER, "three"),
+        ChatMessage(Role.ASSISTANT, "3 st"),
+        ChatMessage(Role.USER, "four"),
+    )
+
+
+def test_regenerate_and_edit_drop_the_tail(store: ConversationStore) -> None:
+    c = store.create_conversation("Chat")
+    for role, text in [(Role.USER, "q1"), (Role.ASSISTANT, "a1"), (Role.USER, "q2"),
+                       (Role.ASSISTANT, "a2")]:
+        store.add_message(c.id, role, text)
+    # Regenerate a2: drop it; the next answer takes its position.
+    assert store.delete_messages_from(c.id, 3) == 1
+    again = store.add_message(c.id, Role.ASSISTANT, "a2 again")
+    assert again.position == 3
+    # Edit q1 and resend: change it, drop everything after it.
+    q1 = store.messages(c.id)[0]
+    store.update_message_content(q1.id, "q1 edited")
+    assert store.delete_messages_from(c.id, q1.position + 1) == 3
+    assert [(m.position, m.content) for m in store.messages(c.id)] == [(0, "q1 edited")]
+    assert store.delete_messages_from(c.id, 5) == 0
+
+
+def test_everything_survives_closing_and_reopening(db_path: Path, clock: Clock) -> None:
+    with ConversationStore(db_path, clock=clock) as first:
+        c = first.create_conversation("Persist", deep_thinking=True, model="R1")
+        first.add_message(c.id, Role.USER, "question 问题")
+        answer = first.add_message(c.id, Role.ASSISTANT, "", state=MessageState.STREAMING)
+        first.finish_message(answer.id, content="answer", reasoning="why",
+                             thinking_seconds=2.25, stats=STATS,
+                             state=MessageState.CANCELLED, error="Stopped.")
+        before = (first.conversations(), first.messages(c.id))
+    with ConversationStore(db_path, clock=clock) as second:
+        assert (second.conversations(), second.messages(c.id)) == before
+
+
+def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:
+    with ConversationStore(db_path) as gui, ConversationStore(db_path) as cli:
+        c = gui.create_conversation("Shared")
+        cli.add_message(c.id, Role.USER, "from the other one")
+        assert [m.content for m in gui.messages(c.id)] == ["from the other one"]
+
+
+# --- crash recovery ----------------------------------------------------------------------------
+
+_WRITER = """
+import sys
+from pathlib import Path
+from backend.chat import Role
+from backend.store import ConversationStore, MessageState
+
+store = ConversationStore(Path(sys.argv[1]))
+c = store.create_conversation("Crash")
+store.add_message(c.id, Role.USER, "Tell me a story")
+answer = store.add_message(c.id, Role.ASSISTANT, "", model="R1", state=MessageState.STREAMING)
+text = ""
+for i in range(3):
+    text += f"part {i}. "
+    store.save_stream(answer.id, text, "thinking " * (i + 1), 0.5 * i)
+print("saved", flush=True)
+sys.stdin.read()  # stay mid-answer, connection open, until killed
+"""
+
+
+def test_an_answer_killed_mid_stream_comes_back_interrupted(db_path: Path) -> None:
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(db_path)], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline() == "saved\n"
+        writer.send_signal(signal.SIGKILL)
+        assert writer.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        writer.kill()
+        writer.wait()
+        for pipe in (writer.stdin, writer.stdout):
+            if pipe is not None:
+                pipe.close()
+    with ConversationStore(db_path) as reopened:
+        (conversation,) = reopened.conversations()
+        user, answer = reopened.messages(conversation.id)
+        assert (answer.content, answer.reasoning, answer.thinking_seconds, answer.state,
+                answer.model) == ("part 0. part 1. part 2. ", "thinking thinking thinking ", 1.0,
+                                  MessageState.INTERRUPTED, "R1")
+        assert reopened.history(conversation.id) == (
+            ChatMessage(Role.USER, "Tell me a story"),
+            ChatMessage(Role.ASSISTANT, "part 0. part 1. part 2. ",
+                        "thinking thinking thinking "))
+
+
+def test_a_live_writer_undoes_another_process_s_recovery(db_path: Path, clock: Clock) -> None:
+    with ConversationStore(db_path, clock=clock) as writer:
+        c = writer.create_conversation("Chat")
+        answer = writer.add_message(c.id, Role.ASSISTANT, "", state=MessageState.STREAMING)
+        # A second window opens the file while the first is still writing...
+        with ConversationStore(db_path, clock=clock) as other:
+            assert other.get_message(answer.id).state is MessageState.INTERRUPTED
+            # ...and the writer's next save (within a second) marks it streaming again.
+            assert writer.save_stream(answer.id, "more", "", None) is True
+            assert other.get_message(answer.id).state is MessageState.STREAMING
+
+
+# --- titles ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    ("How do I sort a list in Python?", "How do I sort a list in Python?"),
+    ("\n\n   Explain   MoE\tmodels  \nwith details", "Explain MoE models"),
+    ("Write a haiku about the sea, the wind, and the long night",
+     "Write a haiku about the sea, the wind,…"),
+    ("Supercalifragilisticexpialidocious-and-then-some-more-words",
+     "Supercalifragilisticexpialidocious-and-…"),
+    ("请帮我解释一下量子计算的基本原理以及它和经典计算的区别", "请帮我解释一下量子计算的基本原理以及它…"),
+    ("用 Python 写一个快速排序", "用 Python 写一个快速排序"),
+    ("", "New chat"),
+    ("   \n\t\n", "New chat"),
+])
+def test_title_from_first_message(text: str, title: str) -> None:
+    assert title_from_first_message(text) == title

@@ -1,0 +1,182 @@
+"""Tests for exporting a conversation: the exact Markdown and JSON texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.chat import FinishReason, GenerationStats, Role
+from backend.store import ConversationStore, MessageState
+
+T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+STATS = GenerationStats(prompt_tokens=120, cached_tokens=100, completion_tokens=42, ttft_s=0.25,
+                        prompt_tps=80.0, decode_tps=21.5, finish_reason=FinishReason.STOP)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[ConversationStore]:
+    with ConversationStore(tmp_path / "conversations.sqlite3", clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def exported(store: ConversationStore, clock: Clock) -> str:
+    c = store.create_conversation("Sorting in Python", model="DeepSeek-R1-Distill-Qwen-7B")
+    store.add_message(c.id, Role.USER, "How do I sort?\n")
+    clock.tick(90)
+    answer = store.add_message(c.id, Role.ASSISTANT, "", model="DeepSeek-R1-Distill-Qwen-7B",
+                               state=MessageState.STREAMING)
+    clock.tick(5)
+    store.finish_message(answer.id, content="Use `sorted()`:\n\n    sorted([3, 1, 2])\n",
+                         reasoning="The user wants sorting.\n\nsorted() is simplest.",
+                         thinking_seconds=3.25, stats=STATS, state=MessageState.COMPLETE)
+    store.add_message(c.id, Role.USER, "And in reverse?")
+    failed = store.add_message(c.id, Role.ASSISTANT, "", state=MessageState.STREAMING)
+    store.finish_message(failed.id, content="", reasoning="", thinking_seconds=None, stats=None,
+                         state=MessageState.ERROR, error="The model ran out of memory.")
+    return c.id
+
+
+def test_export_markdown(store: ConversationStore, exported: str) -> None:
+    expected = """\
+# Sorting in Python
+
+Started 2023-11-14 22:13 UTC · DeepSeek-R1-Distill-Qwen-7B
+
+## User
+
+How do I sort?
+
+## Assistant · DeepSeek-R1-Distill-Qwen-7B
+
+> **Reasoning** (3.2 s)
+>
+> The user wants sorting.
+>
+> sorted() is simplest.
+
+Use `sorted()`:
+
+    sorted([3, 1, 2])
+
+*42 tokens · 21.5 tokens/s · 0.25 s to first token*
+
+## User
+
+And in reverse?
+
+## Assistant
+
+*Error: The model ran out of memory.*
+"""
+    assert store.export_markdown(exported) == expected
+    assert store.export_markdown(exported, with_stats=False) == expected.replace(
+        "*42 tokens · 21.5 tokens/s · 0.25 s to first token*\n\n", "")
+
+
+def test_export_markdown_notes_stopped_and_interrupted_answers(store: ConversationStore) -> None:
+    c = store.create_conversation("Notes")
+    store.add_message(c.id, Role.ASSISTANT, "Half", state=MessageState.INTERRUPTED)
+    store.add_message(c.id, Role.ASSISTANT, "Stop", state=MessageState.CANCELLED)
+    assert store.export_markdown(c.id) == (
+        "# Notes\n\nStarted 2023-11-14 22:13 UTC\n\n"
+        "## Assistant\n\nHalf\n\n*Interrupted: the app closed while this answer was being "
+        "written.*\n\n## Assistant\n\nStop\n\n*Stopped.*\n"
+    )
+
+
+def test_export_json(store: ConversationStore, exported: str) -> None:
+    ids = [m.id for m in store.messages(exported)]
+    assert store.export_json(exported) == f"""\
+{{
+  "format": "deepseek-local.conversation",
+  "version": 1,
+  "id": "{exported}",
+  "title": "Sorting in Python",
+  "created_at": "2023-11-14T22:13:20.000+00:00",
+  "updated_at": "2023-11-14T22:14:55.000+00:00",
+  "deep_thinking": false,
+  "model": "DeepSeek-R1-Distill-Qwen-7B",
+  "engine": "local",
+  "messages": [
+    {{
+      "id": "{ids[0]}",
+      "role": "user",
+      "content": "How do I sort?\\n",
+      "reasoning": "",
+      "thinking_seconds": null,
+      "model": null,
+      "state": "complete",
+      "error": null,
+      "stats": null,
+      "created_at": "2023-11-14T22:13:20.000+00:00",
+      "updated_at": "2023-11-14T22:13:20.000+00:00"
+    }},
+    {{
+      "id": "{ids[1]}",
+      "role": "assistant",
+      "content": "Use `sorted()`:\\n\\n    sorted([3, 1, 2])\\n",
+      "reasoning": "The user wants sorting.\\n\\nsorted() is simplest.",
+      "thinking_seconds": 3.25,
+      "model": "DeepSeek-R1-Distill-Qwen-7B",
+      "state": "complete",
+      "error": null,
+      "stats": {{
+        "prompt_tokens": 120,
+        "cached_tokens": 100,
+        "completion_tokens": 42,
+        "ttft_s": 0.25,
+        "prompt_tps": 80.0,
+        "decode_tps": 21.5,
+        "finish_reason": "stop"
+      }},
+      "created_at": "2023-11-14T22:14:50.000+00:00",
+      "updated_at": "2023-11-14T22:14:55.000+00:00"
+    }},
+    {{
+      "id": "{ids[2]}",
+      "role": "user",
+      "content": "And in reverse?",
+      "reasoning": "",
+      "thinking_seconds": null,
+      "model": null,
+      "state": "complete",
+      "error": null,
+      "stats": null,
+      "created_at": "2023-11-14T22:14:55.000+00:00",
+      "updated_at": "2023-11-14T22:14:55.000+00:00"
+    }},
+    {{
+      "id": "{ids[3]}",
+      "role": "assistant",
+      "content": "",
+      "reasoning": "",
+      "thinking_seconds": null,
+      "model": null,
+      "state": "error",
+      "error": "The model ran out of memory.",
+      "stats": null,
+      "created_at": "2023-11-14T22:14:55.000+00:00",
+      "updated_at": "2023-11-14T22:14:55.000+00:00"
+    }}
+  ]
+}}
+"""
