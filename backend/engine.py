@@ -70,7 +70,9 @@ class LoadCancelled(Exception):
 class LocalEngine:
     """llama.cpp on this machine. Implements `backend.chat.Engine`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, grammar: str | None = None) -> None:
+        """`grammar` (GBNF) constrains every answer, e.g. to a format; None: free text."""
+        self.grammar = grammar
         self._native: object | None = None  # llama_native.NativeModel, imported lazily
         self.loaded: LoadedModel | None = None
         self._cancel = threading.Event()
@@ -186,7 +188,8 @@ class LocalEngine:
         sampling = request.sampling or default_sampling(info.family.family)
         splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning)
         for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
-                                  seed=request.seed, grammar=grammar, cancel=cancel):
+                                  seed=request.seed, grammar=grammar or self.grammar,
+                                  cancel=cancel):
             if isinstance(item, GenerationStats):
                 yield from splitter.finish()
                 yield Finished(item)

@@ -128,7 +128,8 @@ class OffloadPlan:
     def summary(self) -> str:
         """One line for the model header, e.g. 'GPU 22.1 GB · experts of 41 layers in RAM'."""
         gb = self.gpu_bytes / 1e9
-        speed = f" · ~{self.expected_tps:.1f} tok/s" if self.expected_tps else ""
+        tps = self.expected_tps
+        speed = f" · ~{tps:.1f} tok/s" if 0 < tps < 100 else (f" · ~{tps:.0f} tok/s" if tps else "")
         if self.verdict is Verdict.FITS_GPU:
             return f"GPU {gb:.1f} GB · everything on the GPU{speed}"
         if self.verdict is Verdict.CPU_ONLY or not self.gpus or self.n_gpu_layers == 0:

@@ -34,7 +34,6 @@ class _Input(QPlainTextEdit):
         self._composing = False
         self.setTabChangesFocus(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self._fit_height()
 
@@ -57,10 +56,15 @@ class _Input(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def _fit_height(self) -> None:
-        line = self.fontMetrics().lineSpacing()
-        lines = max(1, min(_MAX_LINES, int(self.document().size().height())))
-        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
-        self.setFixedHeight(lines * line + margins + 2 * int(self.document().documentMargin()))
+        """Grow with the text up to `_MAX_LINES` lines, then scroll."""
+        lines = max(1, int(self.document().documentLayout().documentSize().height()))
+        shown = min(lines, _MAX_LINES)
+        policy = (Qt.ScrollBarPolicy.ScrollBarAsNeeded if lines > _MAX_LINES
+                  else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(policy)
+        height = (shown * self.fontMetrics().lineSpacing()
+                  + int(2 * self.document().documentMargin()) + 2 * self.frameWidth() + 4)
+        self.setFixedHeight(height)
 
 
 class Composer(QFrame):

@@ -112,13 +112,19 @@ QMainWindow, #center {{ background: {c.window}; }}
 #modelBar {{ background: {c.window}; border-bottom: 1px solid {c.border}; }}
 #planLine {{ color: {c.muted}; }}
 #planLine[error="true"] {{ color: {c.danger}; }}
-#modelPicker {{ padding: 4px 8px; border: 1px solid {c.border}; border-radius: 8px;
+QComboBox#modelPicker {{ padding: 4px 10px; border: 1px solid {c.border}; border-radius: 8px;
+    background: {c.window}; font-weight: 600; }}
+QComboBox#modelPicker::drop-down {{ border: none; width: 22px; }}
+#modelBar QToolButton {{ border: 1px solid {c.border}; border-radius: 8px; padding: 4px 10px;
     background: {c.window}; }}
+#modelBar QToolButton:hover {{ border-color: {c.accent}; }}
 #composer {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 16px; }}
 #composer QPlainTextEdit {{ background: transparent; border: none; font-size: 14px; }}
-#deepThinking {{ border: 1px solid {c.border}; border-radius: 14px; padding: 4px 12px;
-    background: {c.window}; color: {c.text}; }}
-#deepThinking:checked {{ background: {c.selection}; border-color: {c.accent}; color: {c.accent}; }}
+QToolButton#deepThinking {{ border: 1px solid {c.border}; border-style: solid; border-radius: 14px;
+    padding: 5px 14px; background: {c.window}; color: {c.text}; }}
+QToolButton#deepThinking:hover {{ border-color: {c.accent}; }}
+QToolButton#deepThinking:checked {{ background: {c.selection}; border-color: {c.accent};
+    color: {c.accent}; font-weight: 600; }}
 #send {{ background: {c.accent}; color: {c.accent_text}; border: none; border-radius: 16px;
     padding: 6px 16px; font-weight: 600; }}
 #send:disabled {{ background: {c.border}; color: {c.muted}; }}

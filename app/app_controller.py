@@ -1,0 +1,116 @@
+"""Wires the window to the backend: settings, the conversation store, the generation thread and
+the controllers. Owns the shutdown order: stop generation, save, unload on the worker, join.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import __version__
+from app.chat_controller import ChatController
+from app.generation_worker import GenerationThread
+from app.model_controller import ModelController
+from backend.paths import AppPaths
+from backend.settings import Settings, load_settings, save_settings
+from backend.store import ConversationStore
+from ui.main_window import MainWindow
+from ui.theme import apply_theme, follow_system
+
+log = logging.getLogger(__name__)
+
+
+class AppController(QObject):
+    def __init__(self, app: QApplication, paths: AppPaths, *, model: str | None = None,
+                 generation: GenerationThread | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.paths = paths
+        self.settings = load_settings()
+        apply_theme(app, self.settings.theme)
+        follow_system(app, lambda: self.settings.theme)
+        self.store = ConversationStore()
+        self.generation = generation or GenerationThread()
+        self.window = MainWindow()
+        self.window.chat_view.set_reasoning_expanded(self.settings.reasoning_expanded)
+        self.models = ModelController(self.window, self.generation, self.settings)
+        self.chat = ChatController(self.window, self.store, self.generation, self.models)
+        self.models.settings_changed.connect(self._on_models_settings_changed)
+        self.models.download_offered.connect(self._on_models_download_offered)
+        self.models.loaded_changed.connect(self._on_models_loaded_changed)
+        self.window.composer.deep_thinking_toggled.connect(self._on_composer_deep_thinking_toggled)
+        self.window.closing.connect(self._on_window_closing)
+        self.window.quit_action.triggered.connect(self.window.close)
+        self.window.about_action.triggered.connect(self._on_window_about_triggered)
+        self.window.manage_models_action.triggered.connect(self._on_manage_models)
+        self.window.model_bar.manage_models_requested.connect(self._on_manage_models)
+        self.window.settings_action.triggered.connect(self._on_settings)
+        self._shut_down = False
+        self.chat.restore()
+        self.models.restore(model)
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def update_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.models.settings = settings
+        save_settings(settings)
+
+    @Slot(object)
+    def _on_models_settings_changed(self, settings: Settings) -> None:
+        self.update_settings(settings)
+
+    @Slot(bool)
+    def _on_composer_deep_thinking_toggled(self, on: bool) -> None:
+        self.chat.remember_deep_thinking(on)
+
+    @Slot(bool)
+    def _on_models_loaded_changed(self, ready: bool) -> None:
+        if ready and self.chat.conversation_id is None:
+            self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
+
+    # -- dialogs --------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_manage_models(self) -> None:
+        self.open_model_manager(None)
+
+    @Slot(str)
+    def _on_models_download_offered(self, family: str) -> None:
+        self.open_model_manager(family)
+
+    def open_model_manager(self, family: str | None) -> None:
+        from app.download_controller import open_download_dialog
+
+        open_download_dialog(self, family)
+
+    @Slot()
+    def _on_settings(self) -> None:
+        from app.settings_controller import open_settings_dialog
+
+        open_settings_dialog(self)
+
+    @Slot()
+    def _on_window_about_triggered(self) -> None:
+        QMessageBox.about(
+            self.window, self.tr("About DeepSeek Local"),
+            self.tr("<h3>DeepSeek Local {0}</h3><p>DeepSeek V3 and R1 on your own machine, "
+                    "through llama.cpp.</p>").format(__version__))
+
+    # -- shutdown -------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_window_closing(self) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop everything within ~2 s: generation, downloads, then free the model and join."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.chat.shutdown()
+        if not self.generation.shutdown(timeout_ms=2000):
+            log.warning("the generation thread did not stop within 2 s")
+        self.store.close()
