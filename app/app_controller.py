@@ -13,6 +13,7 @@ from app import __version__
 from app.chat_controller import ChatController
 from app.generation_worker import GenerationThread
 from app.model_controller import ModelController
+from backend.errors import AppError
 from backend.paths import AppPaths
 from backend.settings import Settings, load_settings, save_settings
 from backend.store import ConversationStore
@@ -48,15 +49,36 @@ class AppController(QObject):
         self.window.model_bar.manage_models_requested.connect(self._on_manage_models)
         self.window.settings_action.triggered.connect(self._on_settings)
         self._shut_down = False
+        self._model_at_start = model
         self.chat.restore()
-        self.models.restore(model)
+
+    def start(self) -> None:
+        """After the window is shown: load the model (the window appears without waiting)."""
+        self.models.restore(self._model_at_start)
 
     # -- settings -------------------------------------------------------------------------------
 
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.models.settings = settings
-        save_settings(settings)
+        try:
+            save_settings(settings)
+        except AppError as exc:
+            QMessageBox.warning(self.window, self.tr("Settings not saved"), str(exc))
+
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> None:
+        """What the Settings dialog returned: save it and make it take effect now."""
+        from app.settings_controller import needs_reload
+
+        old = self.settings
+        self.update_settings(settings)
+        if settings.theme != old.theme:
+            apply_theme(self.app, settings.theme)
+        self.window.chat_view.set_reasoning_expanded(settings.reasoning_expanded)
+        loaded = self.models.loaded
+        if loaded is not None and needs_reload(old, settings) and self.chat.streaming is None:
+            self.models.load(str(loaded.info.path))
 
     @Slot(object)
     def _on_models_settings_changed(self, settings: Settings) -> None:

@@ -33,6 +33,7 @@ def main(argv: list[str]) -> int:
     log_path = setup_logging(paths.logs)
     log.info("starting; data in %s", paths.data)
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.app_controller import AppController
@@ -44,6 +45,7 @@ def main(argv: list[str]) -> int:
     model = args.model or next((f for f in args.files if f.endswith(".gguf")), None)
     controller = AppController(app, paths, model=model)
     controller.window.show()
+    QTimer.singleShot(0, controller.start)
     code = app.exec()
     controller.shutdown()
     log.info("exited with %s (log: %s)", code, log_path.name)

@@ -23,6 +23,7 @@ from backend.family import ThinkingMode
 from backend.library import Library, LibraryModel
 from backend.model_info import ModelInfo, inspect_model
 from backend.model_pairing import Candidate, ToggleAction, decide
+from backend.offload import Machine
 from backend.settings import Settings
 from backend.units import format_bytes
 from ui.main_window import MainWindow
@@ -67,6 +68,7 @@ class ModelController(QObject):
         self.loaded: LoadedModel | None = None
         self.loading: InstalledModel | None = None
         self._info_cache: dict[tuple[str, float], ModelInfo] = {}
+        self._machine: Machine | None = None
         worker = generation.worker
         worker.load_progress.connect(self._on_worker_load_progress)
         worker.loaded.connect(self._on_worker_loaded)
@@ -141,6 +143,7 @@ class ModelController(QObject):
             Path(key),
             LoadSettings(n_ctx=s.n_ctx, kv_type=s.kv_type, cpu_moe_layers=s.cpu_moe_layers,
                          n_threads=s.n_threads),
+            machine=self.machine(),
         ))
 
     def restore(self, requested: str | None) -> None:
@@ -227,6 +230,14 @@ class ModelController(QObject):
         elif decision.action is ToggleAction.OFFER_DOWNLOAD:
             self.window.composer.set_deep_thinking(False)
             self.download_offered.emit("deepseek-r1")
+
+    def machine(self) -> Machine:
+        """This machine as the planner sees it, probed once, before the first model takes VRAM."""
+        if self._machine is None:
+            from backend import devices
+
+            self._machine = devices.probe().machine()
+        return self._machine
 
     def loaded_model(self) -> InstalledModel | None:
         if self.loaded is None:

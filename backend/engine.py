@@ -258,7 +258,8 @@ class LocalEngine:
                     if text:
                         yield text
                     status = native.decode([token])  # type: ignore[attr-defined]
-                    if status == _ABORTED:
+                    if status == _ABORTED:  # stopped mid-token: drop its half-written cells
+                        native.forget_after(len(self._cache_tokens))  # type: ignore[attr-defined]
                         finish = FinishReason.CANCELLED
                         break
                     if status != 0:

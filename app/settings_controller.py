@@ -1,0 +1,40 @@
+"""Opens the Settings dialog and applies what it returns: save, theme, and a reload when the
+model's memory layout (context, KV cache, offload, threads) changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from backend.offload import PlanOptions, plan_offload
+from backend.settings import Settings
+from ui.settings_dialog import Estimate, SettingsDialog
+
+if TYPE_CHECKING:
+    from app.app_controller import AppController
+
+_RELOAD_FIELDS = ("n_ctx", "kv_type", "cpu_moe_layers", "n_threads")
+
+
+def open_settings_dialog(controller: AppController) -> SettingsDialog:
+    loaded = controller.models.loaded
+    estimate: Estimate | None = None
+    n_moe = 0
+    if loaded is not None:
+        layout = loaded.info.layout
+        machine = controller.models.machine()
+        n_moe = len(layout.moe_layers)
+
+        def estimate(cpu_moe: int | None, n_ctx: int, kv_type: str) -> str:
+            plan = plan_offload(layout, machine, PlanOptions(
+                n_ctx=min(n_ctx, layout.n_ctx_train), kv_type=kv_type, cpu_moe_layers=cpu_moe))
+            return " ".join([plan.summary(), *plan.notes])
+
+    dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
+                            parent=controller.window)
+    dialog.applied.connect(controller.apply_settings)
+    dialog.open()
+    return dialog
+
+
+def needs_reload(old: Settings, new: Settings) -> bool:
+    return any(getattr(old, f) != getattr(new, f) for f in _RELOAD_FIELDS)
