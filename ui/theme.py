@@ -114,7 +114,6 @@ QMainWindow, #center {{ background: {c.window}; }}
 #planLine[error="true"] {{ color: {c.danger}; }}
 QComboBox#modelPicker {{ padding: 4px 10px; border: 1px solid {c.border}; border-radius: 8px;
     background: {c.window}; font-weight: 600; }}
-QComboBox#modelPicker::drop-down {{ border: none; width: 22px; }}
 #modelBar QToolButton {{ border: 1px solid {c.border}; border-radius: 8px; padding: 4px 10px;
     background: {c.window}; }}
 #modelBar QToolButton:hover {{ border-color: {c.accent}; }}
