@@ -5,12 +5,14 @@ the controllers. Owns the shutdown order: stop generation, save, unload on the w
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.chat_controller import ChatController
+from app.download_manager import DownloadManager
 from app.generation_worker import GenerationThread
 from app.model_controller import ModelController
 from backend.errors import AppError
@@ -37,6 +39,9 @@ class AppController(QObject):
         self.window = MainWindow()
         self.window.chat_view.set_reasoning_expanded(self.settings.reasoning_expanded)
         self.models = ModelController(self.window, self.generation, self.settings)
+        self.downloads = DownloadManager(lambda: self.settings)
+        self.downloads.token_entered.connect(self._on_downloads_token_entered)
+        self.downloads.model_installed.connect(self._on_downloads_model_installed)
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
@@ -48,13 +53,33 @@ class AppController(QObject):
         self.window.manage_models_action.triggered.connect(self._on_manage_models)
         self.window.model_bar.manage_models_requested.connect(self._on_manage_models)
         self.window.settings_action.triggered.connect(self._on_settings)
+        self.window.empty_state.get_model.clicked.connect(self._on_manage_models)
         self._shut_down = False
         self._model_at_start = model
         self.chat.restore()
 
     def start(self) -> None:
-        """After the window is shown: load the model (the window appears without waiting)."""
+        """After the window is shown: load the model (the window appears without waiting), carry
+        on with unfinished downloads, and on the very first run with nothing installed, offer the
+        model recommended for this machine."""
         self.models.restore(self._model_at_start)
+        self.downloads.resume_pending()
+        if not self.models.installed and self.models.loading is None and self.models.loaded is None:
+            if not self.settings.welcome_shown:
+                self.update_settings(replace(self.settings, welcome_shown=True))
+                self.open_model_manager(None)
+
+    @Slot(list)
+    def activate(self, args: list[str]) -> None:
+        """A second launch: bring the window forward, and open the model it was given."""
+        window = self.window
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        model = next((a for a in args if a.endswith(".gguf")), None)
+        if model and self.chat.streaming is None:
+            self.models.open_file(model)
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -106,7 +131,15 @@ class AppController(QObject):
     def open_model_manager(self, family: str | None) -> None:
         from app.download_controller import open_download_dialog
 
-        open_download_dialog(self, family)
+        open_download_dialog(self.window, self.downloads, family)
+
+    @Slot(str)
+    def _on_downloads_token_entered(self, token: str) -> None:
+        self.update_settings(replace(self.settings, hf_token=token))
+
+    @Slot(str)
+    def _on_downloads_model_installed(self, _path: str) -> None:
+        self.models.refresh()
 
     @Slot()
     def _on_settings(self) -> None:
@@ -133,6 +166,8 @@ class AppController(QObject):
             return
         self._shut_down = True
         self.chat.shutdown()
+        if not self.downloads.shutdown(timeout_ms=2000):
+            log.warning("downloads did not stop within 2 s")
         if not self.generation.shutdown(timeout_ms=2000):
             log.warning("the generation thread did not stop within 2 s")
         self.store.close()

@@ -12,7 +12,8 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from app.download_manager import DownloadManager, JobState, JobView
+from app.download_jobs import JobState, JobView
+from app.download_manager import DownloadManager
 from backend.catalog import CatalogOption
 from backend.family import ModelFamily, ThinkingMode
 from backend.units import format_bytes
@@ -58,8 +59,6 @@ def open_download_dialog(parent: QWidget, manager: DownloadManager,
         dialog = DownloadDialog(parent)
         DownloadController(manager, dialog)
         _open[id(manager)] = dialog
-        if family is None:
-            dialog.set_filter(None)
     if family is not None:
         dialog.set_filter(family)
     dialog.show()
@@ -220,7 +219,9 @@ def _problem(option: CatalogOption) -> str | None:
     if option.available:
         return None
     problem = option.problem or "no files on the hub"
-    return problem[:1].upper() + problem[1:]
+    first = problem.split(" ", 1)[0]
+    # "not on the hub at revision …" reads as a sentence; "unsloth/… is gated" keeps its name.
+    return problem if "/" in first else problem[:1].upper() + problem[1:]
 
 
 def _tone(rank: float) -> str:

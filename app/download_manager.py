@@ -15,31 +15,37 @@ is thread-safe: a queued "cancel" slot would run only after the job it should st
 from __future__ import annotations
 
 import atexit
-import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.download_jobs import (
+    ENDED,
+    FILE_NAME,
+    DownloadRequest,
+    JobAction,
+    JobSpec,
+    JobState,
+    JobView,
+    load_queue,
+    save_queue,
+)
 from app.download_worker import (
     CatalogLookup,
     CatalogRequest,
     CatalogWorker,
     DownloadWorker,
     Failure,
-    JobAction,
-    JobSpec,
     Planned,
     RunRequest,
-    discard,
 )
+from app.download_worker import discard as discard_parts
 from backend.catalog import Catalog, CatalogOption, VerdictFn, load_catalog
 from backend.download_job import OpenPart, RetryPolicy
 from backend.download_state import (
@@ -64,60 +70,6 @@ from backend.units import format_bytes
 __all__ = ["DownloadManager", "DownloadRequest", "JobAction", "JobState", "JobView"]
 
 log = logging.getLogger(__name__)
-
-STATE_FILE = "downloads.json"
-SCHEMA_VERSION = 1
-
-
-class JobState(StrEnum):
-    QUEUED = "queued"
-    PREPARING = "preparing"  # reading the file list from the hub
-    DOWNLOADING = "downloading"
-    VERIFYING = "verifying"  # hashing bytes already on disk before continuing
-    RETRYING = "retrying"  # the connection dropped; the backend retries by itself
-    PAUSED = "paused"
-    CANCELLING = "cancelling"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    INSTALLED = "installed"
-
-
-_ENDED = (JobState.CANCELLED, JobState.INSTALLED)  # nothing left to do: not persisted
-
-
-@dataclass(frozen=True, slots=True)
-class DownloadRequest:
-    """A download outside the catalog's options: a repo's quant, or files by path."""
-
-    repo: str
-    quant: str | None = None
-    paths: tuple[str, ...] = ()
-    revision: str = "main"
-    title: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class JobView:
-    """A job as the user sees it; replaced, never mutated, on every change."""
-
-    id: str
-    title: str
-    repo: str
-    quant: str | None
-    state: JobState
-    message: str = ""  # the error, or what the job is doing when its numbers don't say it
-    action: JobAction = JobAction.NONE  # what a failure asks of the user
-    hint: str = ""  # the action in one line, e.g. "Free 3.2 GB on /home and retry."
-    done: int = 0
-    total: int = 0
-    file_path: str = ""
-    file_index: int = 0
-    file_count: int = 0
-    file_done: int = 0
-    file_total: int = 0
-    speed_bps: float = 0.0
-    eta_s: float | None = None
-    model_path: str | None = None
 
 
 class _Job:
@@ -183,7 +135,7 @@ class DownloadManager(QObject):
             self._catalog, self._catalog_error = Catalog(()), str(err)
         self._machine = machine
         self._verdict = verdict
-        self._state_file = state_file or app_paths().data / STATE_FILE
+        self._state_file = state_file or app_paths().data / FILE_NAME
         self._entered_token: str | None = None
         self._jobs: dict[str, _Job] = {}
         self._active: str | None = None
@@ -276,7 +228,7 @@ class DownloadManager(QObject):
             spec = job.spec
             same = (spec.repo.lower(), (spec.quant or "").lower(), spec.paths) == (
                 request.repo.lower(), (request.quant or "").lower(), tuple(request.paths))
-            if same and job.view.state not in _ENDED:
+            if same and job.view.state not in ENDED:
                 self.retry(job.spec.id)  # if it failed
                 self.resume(job.spec.id)  # if it was paused
                 return job.spec.id
@@ -301,7 +253,7 @@ class DownloadManager(QObject):
     def pause(self, job_id: str) -> None:
         job = self._jobs.get(job_id)
         if job is None or job.cancelling or job.view.state in (
-            *_ENDED, JobState.FAILED, JobState.PAUSED
+            *ENDED, JobState.FAILED, JobState.PAUSED
         ):
             return
         job.spec = replace(job.spec, paused=True)
@@ -327,7 +279,7 @@ class DownloadManager(QObject):
     def cancel(self, job_id: str, discard: bool = False) -> None:
         """Stop a job; `discard` deletes its partial files, else a later download resumes them."""
         job = self._jobs.get(job_id)
-        if job is None or job.cancelling or job.view.state in _ENDED:
+        if job is None or job.cancelling or job.view.state in ENDED:
             return
         if job.control is not None:
             job.cancelling = True
@@ -335,7 +287,7 @@ class DownloadManager(QObject):
             self._update(job, state=JobState.CANCELLING, message="")
             return
         if discard:
-            discard(job.spec.parts)
+            discard_parts(job.spec.parts)
         self._update(job, state=JobState.CANCELLED, message="", action=JobAction.NONE, hint="")
         self._save()
 
@@ -352,7 +304,7 @@ class DownloadManager(QObject):
     def dismiss(self, job_id: str) -> None:
         """Clear an installed or cancelled job from the list."""
         job = self._jobs.get(job_id)
-        if job is not None and job.view.state in _ENDED:
+        if job is not None and job.view.state in ENDED:
             del self._jobs[job_id]
             self.job_removed.emit(job_id)
 
@@ -369,7 +321,7 @@ class DownloadManager(QObject):
         if self._closed:
             return []
         ids = []
-        for spec in self._load():
+        for spec in load_queue(self._state_file):
             if spec.id in self._jobs:
                 continue
             self._add(spec, JobState.PAUSED if spec.paused else JobState.QUEUED)
@@ -535,66 +487,6 @@ class DownloadManager(QObject):
         self._save()
         self._dispatch()
 
-    # -- persistence -----------------------------------------------------------------------------
-
     def _save(self) -> None:
-        """Write the unfinished jobs atomically (JSON with a schema version)."""
-        jobs = [_spec_json(j.spec) for j in self._jobs.values() if j.view.state not in _ENDED]
-        path = self._state_file
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-            tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "jobs": jobs}, indent=1),
-                           encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError as err:
-            log.warning("could not save the download queue to %s: %s", path, err)
-
-    def _load(self) -> list[JobSpec]:
-        try:
-            raw = json.loads(self._state_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError) as err:
-            log.warning("ignoring the unreadable download queue %s: %s", self._state_file, err)
-            return []
-        if not isinstance(raw, dict) or raw.get("schema") != SCHEMA_VERSION:
-            log.warning("ignoring the download queue %s: unknown schema", self._state_file)
-            return []
-        specs = []
-        for entry in raw.get("jobs", []):
-            try:
-                specs.append(_spec_from_json(entry))
-            except (KeyError, TypeError, ValueError) as err:
-                log.warning("ignoring a malformed queued download %r: %s", entry, err)
-        return specs
-
-
-def _spec_json(spec: JobSpec) -> dict[str, Any]:
-    data = asdict(spec)
-    data["paths"], data["parts"] = list(spec.paths), list(spec.parts)
-    return data
-
-
-def _spec_from_json(entry: dict[str, Any]) -> JobSpec:
-    def text(key: str, *, optional: bool = False) -> Any:
-        value = entry.get(key)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{key} must be a non-empty string")
-        return value
-
-    return JobSpec(
-        id=text("id"),
-        repo=text("repo"),
-        title=text("title"),
-        quant=text("quant", optional=True),
-        paths=tuple(str(p) for p in entry.get("paths") or ()),
-        revision=text("revision"),
-        commit=text("commit", optional=True),
-        destination=text("destination", optional=True),
-        parts=tuple(str(p) for p in entry.get("parts") or ()),
-        paused=bool(entry.get("paused", False)),
-    )
-
+        save_queue(self._state_file,
+                   [j.spec for j in self._jobs.values() if j.view.state not in ENDED])

@@ -17,11 +17,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.download_jobs import JobAction, JobSpec
 from backend.catalog import Catalog, CatalogOption, VerdictFn, resolve_catalog
 from backend.download_errors import (
     DiskFullError,
@@ -51,31 +51,6 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1  # ~10 progress updates per second reach the GUI thread
 _UNREACHABLE = (HubUnreachableError, HubOfflineError, HubResponseError)
-
-
-class JobAction(StrEnum):
-    """What a failed job asks of the user."""
-
-    NONE = ""
-    RETRY = "retry"
-    TOKEN = "token"  # enter a Hugging Face token, then retry
-    DISK = "disk"  # free disk space, then retry
-
-
-@dataclass(frozen=True, slots=True)
-class JobSpec:
-    """What a job downloads; saved as it is so that the next launch resumes the same files."""
-
-    id: str
-    repo: str
-    title: str
-    quant: str | None = None
-    paths: tuple[str, ...] = ()
-    revision: str = "main"  # as asked (a branch, usually)
-    commit: str | None = None  # pinned: every part comes from this commit
-    destination: str | None = None  # a folder; None: the HF cache
-    parts: tuple[str, ...] = ()  # its partial files, so they can be discarded without the hub
-    paused: bool = False  # paused by the user: stays paused across launches
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Desktop entry point: options, logging, the QApplication and the main window."""
+"""Desktop entry point: options, logging, single instance, crash handling, the main window."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from backend.paths import HOME_ENV, app_paths
 
 log = logging.getLogger(__name__)
+_STARTED = time.time()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -18,6 +20,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path,
                         help="keep settings, conversations and logs in this folder (portable mode)")
     parser.add_argument("--model", help="load this GGUF model at start")
+    parser.add_argument("--self-test", action="store_true",
+                        help="load --model, answer one prompt, exit 0 if it worked")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help="a GGUF model to open")
     args, _qt_args = parser.parse_known_args(argv)
     return args
@@ -34,19 +39,65 @@ def main(argv: list[str]) -> int:
     log.info("starting; data in %s", paths.data)
 
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from app.app_controller import AppController
+    from app.single_instance import InstanceServer, hand_over
 
     app = QApplication([sys.argv[0], *argv])
     app.setApplicationName("DeepSeek Local")
     app.setOrganizationName("DeepSeekLocal")
     app.setDesktopFileName("deepseek-local")
     model = args.model or next((f for f in args.files if f.endswith(".gguf")), None)
+    alone = args.self_test or args.startup_probe
+    if not alone and hand_over(paths.data, [str(Path(model).resolve())] if model else []):
+        log.info("another window is open for this profile: raised it")
+        return 0
+    app.setWindowIcon(QIcon(str(_icon_path())))
+
+    from app.app_controller import AppController
+    from app.crash import CrashReporter
+
+    crash = CrashReporter(log_path)
+    crash.install()
+    server = None if alone else InstanceServer(paths.data)
     controller = AppController(app, paths, model=model)
+    if server is not None:
+        server.activated.connect(controller.activate)
     controller.window.show()
-    QTimer.singleShot(0, controller.start)
+    if args.startup_probe:
+        QTimer.singleShot(0, lambda: _report_startup(app))
+    else:
+        QTimer.singleShot(0, controller.start)
+    if args.self_test:
+        from app.self_test import SelfTest
+
+        self_test = SelfTest(controller)  # noqa: F841 - lives as long as the event loop
     code = app.exec()
     controller.shutdown()
+    if server is not None:
+        server.close()
     log.info("exited with %s (log: %s)", code, log_path.name)
     return code
+
+
+def _icon_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("resources") / "icons" / "deepseek-local.svg"))
+
+
+def _report_startup(app: object) -> None:
+    """For the start-up benchmark: seconds from process start to a shown window, and RSS."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    rss = 0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    print(f"startup-probe shown_at={time.time():.4f} rss={rss}", flush=True)
+    QApplication.exit(0)

@@ -103,6 +103,7 @@ class ModelController(QObject):
                 log.info("skipping %s: %s", model.path.name, exc)
         self.installed = found
         self._show_choices()
+        self._update_ready()
 
     def _inspect(self, path: Path) -> ModelInfo:
         """The model's header facts (cached per file version); raises `AppError` if unusable."""
@@ -287,7 +288,8 @@ class ModelController(QObject):
         reason = (self.tr("Loading the model…") if self.loading
                   else self.tr("Choose a model to start chatting"))
         self.window.composer.set_ready(ready, "" if ready else reason)
-        self.window.empty_state.set_hint(
-            "" if ready else (reason if self.installed or self.loading else self.tr(
-                "No model yet: open Models… to download one, or open a GGUF file.")))
+        nothing = not (ready or self.installed or self.loading)
+        self.window.empty_state.show_welcome(nothing)
+        if not nothing:
+            self.window.empty_state.set_hint("" if ready else reason)
         self.loaded_changed.emit(ready)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from backend.chat import Sampling
-from backend.chat_template import render_chat_template
 from backend.errors import TemplateError
 
 log = logging.getLogger(__name__)
@@ -134,6 +133,8 @@ def probe_thinking(chat_template: str | None) -> ThinkingMode | None:
     """Render the template with thinking on and off; None when it says nothing (or fails)."""
     if not chat_template or not chat_template.strip():
         return None
+    from backend.chat_template import render_chat_template  # Jinja loads only when needed
+
     try:
         on, off = (
             render_chat_template(

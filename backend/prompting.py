@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from backend import builtin_templates
 from backend.chat import ChatMessage, Role
-from backend.chat_template import render_chat_template
 from backend.errors import TemplateError, ThinkingUnsupportedError
 from backend.family import FamilyInfo, ModelFamily, ThinkingMode, allows_system_prompt
 
@@ -104,6 +103,8 @@ def build_prompt(
             f"{family.label} cannot reason step by step. Turn off deep thinking, "
             "or use DeepSeek-R1 or a DeepSeek-V3.1 model for it."
         )
+
+    from backend.chat_template import render_chat_template  # Jinja loads only when needed
 
     template = chat_template if chat_template and chat_template.strip() else None
     text = render_chat_template(

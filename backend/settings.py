@@ -93,6 +93,7 @@ class Settings:
     theme: Theme = Theme.SYSTEM
     language: Language = Language.SYSTEM
     last_model: str | None = None
+    welcome_shown: bool = False  # the first-run model chooser has been offered once
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -290,6 +291,7 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "theme": _enum(Theme),
     "language": _enum(Language),
     "last_model": _optional(_text),
+    "welcome_shown": _bool,
 }
 
 # _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.

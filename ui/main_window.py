@@ -5,7 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -115,6 +117,11 @@ class MainWindow(QMainWindow):
 
 
 class _EmptyState(QWidget):
+    """What an empty conversation shows: a greeting, or on first run what the app does.
+
+    Signals (via `get_model`): clicked() to open the model manager.
+    """
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("emptyState")
@@ -125,11 +132,35 @@ class _EmptyState(QWidget):
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
+        self.get_model = QPushButton(self.tr("Choose a model to download…"), self)
+        self.get_model.setObjectName("getModel")
+        self.get_model.hide()
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(self.get_model)
+        button_row.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 0, 48, 0)
         layout.addStretch(2)
         layout.addWidget(self.title)
+        layout.addSpacing(8)
         layout.addWidget(self.hint)
+        layout.addSpacing(16)
+        layout.addLayout(button_row)
         layout.addStretch(3)
 
     def set_hint(self, text: str) -> None:
         self.hint.setText(text)
+
+    def show_welcome(self, welcome: bool) -> None:
+        """First run, nothing installed: explain the app and offer a model."""
+        if welcome:
+            self.title.setText(self.tr("Welcome to DeepSeek Local"))
+            self.hint.setText(self.tr(
+                "Chat with DeepSeek models that run entirely on this computer: your "
+                "conversations never leave it. DeepSeek-R1 reasons step by step before it "
+                "answers; the smaller R1 distills run on laptops, the full 671B models on big "
+                "machines. Pick one that fits this machine to get started."))
+        else:
+            self.title.setText(self.tr("How can I help you today?"))
+        self.get_model.setVisible(welcome)

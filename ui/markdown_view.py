@@ -45,6 +45,10 @@ from ui.markdown_html import (
 
 log = logging.getLogger(__name__)
 
+# An open block longer than this (a paragraph that never ends) is shown as plain text until it
+# completes: re-parsing Markdown on every update would cost more the longer it grows.
+LONG_TAIL = 4000
+
 
 class MarkdownView(QTextBrowser):
     """Signals:
@@ -164,6 +168,8 @@ class MarkdownView(QTextBrowser):
 
     def finish(self) -> None:
         """The text is complete: keep what is shown, free the streaming bookkeeping."""
+        if self._streaming and len(self._source) - self._frozen_len > LONG_TAIL:
+            self._render_tail(final=True)  # the long tail was shown plain: render it once
         doc = self.document()
         doc.clearUndoRedoStacks()
         doc.setUndoRedoEnabled(False)
@@ -173,18 +179,22 @@ class MarkdownView(QTextBrowser):
         self._frozen_any = False
         self._frozen_codes = 0
 
-    def _render_tail(self) -> None:
+    def _render_tail(self, *, final: bool = False) -> None:
         tail = self._source[self._frozen_len:]
-        rendered = render_markdown(tail, self._theme, first_code_index=self._frozen_codes)
         del self._codes[self._frozen_codes:]
-        self._codes.extend(rendered.code_blocks)
+        if len(tail) > LONG_TAIL and not final:
+            html_text = plain_text_html(tail)
+        else:
+            rendered = render_markdown(tail, self._theme, first_code_index=self._frozen_codes)
+            self._codes.extend(rendered.code_blocks)
+            html_text = rendered.html
         if not self._frozen_any:
-            self._set_html(rendered.html)  # nothing frozen yet: the document is the tail
+            self._set_html(html_text)  # nothing frozen yet: the document is the tail
             return
         self._remove_tail()
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
-        self._append_fragment(rendered.html, cursor)
+        self._append_fragment(html_text, cursor)
         cursor.endEditBlock()
         self._tail_inserted = True
 

@@ -130,6 +130,8 @@ QToolButton#deepThinking:checked {{ background: {c.selection}; border-color: {c.
 #send[stop="true"] {{ background: {c.text}; color: {c.window}; }}
 #emptyTitle {{ font-size: 24px; font-weight: 600; color: {c.text}; }}
 #emptyHint {{ color: {c.muted}; font-size: 13px; }}
+#getModel {{ background: {c.accent}; color: {c.accent_text}; border: none; border-radius: 10px;
+    padding: 10px 20px; font-weight: 600; font-size: 14px; }}
 QStatusBar {{ color: {c.muted}; }}
 QStatusBar QLabel {{ padding: 0 8px; }}
 QProgressBar {{ border: none; background: {c.surface}; border-radius: 3px; }}

@@ -25,6 +25,7 @@ SCRIPT = 'root ::= "Let me think about it." "</think>" "\\n\\nThe answer is **4*
 def make_app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the first-run model chooser must not go online
     controllers: list[AppController] = []
 
     def make(model: Path | None, grammar: str | None = SCRIPT,
@@ -221,11 +222,17 @@ def test_kill_during_streaming_keeps_the_partial_answer(qtbot: QtBot, make_app, 
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(saved) < 60:
             time.sleep(0.1)
-            if db.exists():
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-                    row = conn.execute("SELECT reasoning FROM messages WHERE role = 'assistant'"
-                                       ).fetchone()
+            if not db.exists():
+                continue
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT reasoning FROM messages WHERE role = 'assistant'"
+                                   ).fetchone()
                 saved = row[0] if row else ""
+            except sqlite3.OperationalError:  # the app is still creating its tables
+                pass
+            finally:
+                conn.close()
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -238,3 +245,18 @@ def test_kill_during_streaming_keeps_the_partial_answer(qtbot: QtBot, make_app, 
     assert last.notice() == "Interrupted: the app closed while this answer was being written."
     stored = app.store.messages(app.chat.conversation_id)[-1]
     assert stored.state.value == "interrupted" and len(stored.reasoning) >= len(saved)
+
+
+def test_first_run_welcomes_and_offers_a_model(qtbot: QtBot, make_app) -> None:
+    from app.download_controller import open_download_dialog
+
+    app = make_app(None)
+    assert app.window.pages.currentWidget() is app.window.empty_state
+    assert app.window.empty_state.title.text() == "Welcome to DeepSeek Local"
+    assert app.window.empty_state.get_model.isVisible()
+    dialog = open_download_dialog(app.window, app.downloads)  # the one start() opened
+    assert dialog.isVisible()
+    assert load_settings().welcome_shown
+    dialog.close()
+    again = make_app(None)  # second run: no automatic dialog
+    assert again.settings.welcome_shown

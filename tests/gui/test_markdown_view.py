@@ -175,6 +175,31 @@ def test_only_the_open_tail_is_converted_again(view: MarkdownView,
     assert max(sizes) < 3 * len(paragraph)
 
 
+def test_a_paragraph_that_never_ends_stays_cheap_then_renders(
+        view: MarkdownView, host: QWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reasoning can be one endless paragraph: past LONG_TAIL it streams as plain text (no
+    Markdown parse per update), and finish() renders it properly once."""
+    sizes: list[int] = []
+    real = markdown_view.render_markdown
+
+    def recording(source: str, *args: object, **kwargs: object) -> object:
+        sizes.append(len(source))
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markdown_view, "render_markdown", recording)
+    text = "word **bold** " * 800  # ~11k characters, no blank line anywhere
+    for i in range(0, len(text), 40):
+        view.append_markdown(text[i:i + 40])
+    streamed_parses = [n for n in sizes if n > markdown_view.LONG_TAIL]
+    assert streamed_parses == []
+    assert "**bold**" in view.toPlainText()  # shown as typed while streaming
+    view.finish()
+    reference = MarkdownView(host)
+    reference.set_markdown(text)
+    assert view.toPlainText() == reference.toPlainText()  # rendered: the asterisks are gone
+    assert "**" not in view.toPlainText()
+
+
 def test_chinese_and_mixed_markdown(view: MarkdownView) -> None:
     view.set_markdown(DOCUMENTS[1])
     lines = [line for line in view.toPlainText().split("\n") if line.strip()]
