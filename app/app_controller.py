@@ -72,6 +72,7 @@ class AppController(QObject):
     @Slot(list)
     def activate(self, args: list[str]) -> None:
         """A second launch: bring the window forward, and open the model it was given."""
+        log.info("a second launch raised this window")
         window = self.window
         window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
         window.show()
