@@ -27,7 +27,7 @@ def open_settings_dialog(controller: AppController) -> SettingsDialog:
         def estimate(cpu_moe: int | None, n_ctx: int, kv_type: str) -> str:
             plan = plan_offload(layout, machine, PlanOptions(
                 n_ctx=min(n_ctx, layout.n_ctx_train), kv_type=kv_type, cpu_moe_layers=cpu_moe))
-            return " ".join([plan.summary(), *plan.notes])
+            return "\n".join([plan.summary(), *plan.notes])
 
     dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
                             parent=controller.window)

@@ -59,7 +59,7 @@ class SettingsDialog(QDialog):
                  estimate: Estimate | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         self._settings = settings
         self._sampling: dict[ModelFamily, Sampling] = dict(settings.sampling)
         self._estimate = estimate
@@ -79,6 +79,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self._load(settings)
         self._update_estimate()
+        self.adjustSize()
 
     # -- tabs -----------------------------------------------------------------------------------
 
@@ -289,8 +290,12 @@ class SettingsDialog(QDialog):
         manual = self.offload_manual.isChecked()
         layers = self.offload_slider.value()
         cpu_moe = (-1 if layers >= self._n_moe > 0 else layers) if manual else None
-        self.estimate_label.setText(self._estimate(cpu_moe, int(self.context.currentData()),
-                                                   str(self.kv_type.currentData())))
+        text = self._estimate(cpu_moe, int(self.context.currentData()),
+                              str(self.kv_type.currentData()))
+        self.estimate_label.setText(text)
+        self.estimate_label.setProperty("warning", "loading will likely fail" in text)
+        self.estimate_label.style().unpolish(self.estimate_label)
+        self.estimate_label.style().polish(self.estimate_label)
 
     def _on_threads_auto_toggled(self, auto: bool) -> None:
         self.threads.setEnabled(not auto)

@@ -136,5 +136,7 @@ QStatusBar {{ color: {c.muted}; }}
 QStatusBar QLabel {{ padding: 0 8px; }}
 QProgressBar {{ border: none; background: {c.surface}; border-radius: 3px; }}
 QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
+QLabel#estimate {{ color: {c.muted}; }}
+QLabel#estimate[warning="true"] {{ color: {c.danger}; }}
 QToolTip {{ border: 1px solid {c.border}; padding: 4px; }}
 """
