@@ -227,7 +227,11 @@ class LocalEngine:
                 "conversation, or raise the context length in Settings."
             )
         cached = self._reuse_prefix(tokens)
-        finish = self._evaluate_prompt(tokens, cached, cancel)
+        native.set_abortable(True)  # type: ignore[attr-defined]
+        try:
+            finish = self._evaluate_prompt(tokens, cached, cancel)
+        finally:
+            native.set_abortable(False)  # type: ignore[attr-defined]
         prompt_done = time.perf_counter()
         n_generated = 0
         first_at = last_at = prompt_done

@@ -148,6 +148,7 @@ class NativeModel:
     _keepalive: list[object] = field(default_factory=list)
     _pieces: dict[int, bytes] = field(default_factory=dict)
     _token_buf: ctypes.Array[ctypes.c_int32] = field(default_factory=lambda: (ctypes.c_int32 * 1)())
+    abort_callback: object = None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -202,12 +203,21 @@ class NativeModel:
                 raise LoadAborted
             raise RuntimeError(LOG.last_error() or "llama.cpp could not load the model")
         try:
-            ctx, n_ctx, n_batch = _new_context(model, context_params, abort, keepalive)
+            ctx, n_ctx, n_batch = _new_context(model, context_params)
         except BaseException:
             C.llama_model_free(model)
             raise
+
+        def on_abort(_data: object) -> bool:
+            try:
+                return bool(abort())
+            except Exception:
+                return True
+
+        callback = C.ggml_abort_callback(on_abort)
+        keepalive.append(callback)
         vocab = C.llama_model_get_vocab(model)
-        return cls(model, ctx, vocab, n_ctx, n_batch, keepalive)
+        return cls(model, ctx, vocab, n_ctx, n_batch, keepalive, abort_callback=callback)
 
     def free(self) -> None:
         if self.ctx:
@@ -259,6 +269,16 @@ class NativeModel:
         else:
             C.llama_memory_seq_rm(memory, 0, n_tokens, -1)
 
+    def set_abortable(self, on: bool) -> None:
+        """Let a stop interrupt a decode midway (long prompts), or not (single tokens).
+
+        ggml asks the callback after every graph node: a Python call hundreds of times per
+        token, worth it only while a long prompt is evaluated. Generation checks its stop flag
+        between tokens instead.
+        """
+        callback = self.abort_callback if on else C.ggml_abort_callback()
+        C.llama_set_abort_callback(self.ctx, callback, None)
+
     def decode(self, tokens: Sequence[int]) -> int:
         """Evaluate tokens appended to the cache; 0 ok, 2 aborted, other values: failure."""
         if len(tokens) == 1:
@@ -306,9 +326,7 @@ class Sampler:
             self.chain = None
 
 
-def _new_context(
-    model: int, p: ContextParams, abort: Callable[[], bool], keepalive: list[object]
-) -> tuple[int, int, int]:
+def _new_context(model: int, p: ContextParams) -> tuple[int, int, int]:
     params = C.llama_context_default_params()
     params.n_ctx = p.n_ctx
     params.n_batch = p.n_batch
@@ -321,15 +339,6 @@ def _new_context(
     params.offload_kqv = True
     params.no_perf = True
 
-    def on_abort(_data: object) -> bool:
-        try:
-            return bool(abort())
-        except Exception:
-            return True
-
-    callback = C.ggml_abort_callback(on_abort)
-    keepalive.append(callback)
-    params.abort_callback = callback
     ctx = C.llama_init_from_model(model, params)
     if not ctx:
         raise RuntimeError(LOG.last_error() or "llama.cpp could not create a context")

@@ -39,7 +39,7 @@ def make_app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         controller.start()
         controllers.append(controller)
         if model:
-            qtbot.waitUntil(controller.models.ready, timeout=20_000)
+            qtbot.waitUntil(controller.models.ready, timeout=60_000)
         return controller
 
     yield make
@@ -50,7 +50,7 @@ def make_app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 def send(qtbot: QtBot, app: AppController, text: str) -> str:
     app.window.composer.set_text(text)
     # Wait on the GUI-thread controller, never on the worker's own signals.
-    with qtbot.waitSignal(app.chat.generating_changed, timeout=20_000,
+    with qtbot.waitSignal(app.chat.generating_changed, timeout=60_000,
                           check_params_cb=lambda busy: not busy):
         qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
     return app.window.chat_view.message_ids()[-1]
@@ -109,7 +109,7 @@ def test_reasoning_panel_live_then_folded_then_expanded(qtbot: QtBot, make_app, 
     message_id = app.window.chat_view.message_ids()[-1]
     panel = app.window.chat_view.message_widget(message_id).reasoning_panel
     assert panel.is_live() and panel.header_text().startswith("Thinking…")
-    qtbot.waitUntil(lambda: app.chat.streaming is None, timeout=20_000)
+    qtbot.waitUntil(lambda: app.chat.streaming is None, timeout=60_000)
     assert not panel.is_live() and not panel.is_expanded()
     assert panel.header_text().startswith("Thought for")
     qtbot.mouseClick(panel.toggle_button, Qt.MouseButton.LeftButton)
@@ -158,7 +158,7 @@ def test_stop_takes_effect_within_200_ms(qtbot: QtBot, make_app, r1_model: Path)
     app.window.composer.set_text("Go on forever")
     qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(app.chat.streaming.reasoning) >= 6 if app.chat.streaming else False,
-                    timeout=20_000)
+                    timeout=60_000)
     started = time.perf_counter()
     with qtbot.waitSignal(app.chat.generating_changed, timeout=2_000,
                           check_params_cb=lambda busy: not busy):
@@ -200,7 +200,7 @@ def test_a_corrupt_model_file_is_explained_in_the_window(qtbot: QtBot, make_app,
     assert app.window.model_bar.status.text().startswith("broken.gguf is truncated")
     assert not app.models.ready()
     app.models.open_file(str(r1_model))  # the app stays usable
-    qtbot.waitUntil(app.models.ready, timeout=20_000)
+    qtbot.waitUntil(app.models.ready, timeout=60_000)
 
 
 def test_kill_during_streaming_keeps_the_partial_answer(qtbot: QtBot, make_app, r1_model: Path,
