@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.chat_controller import ChatController
-from app.download_manager import DownloadManager
 from app.generation_worker import GenerationThread
 from app.model_controller import ModelController
 from backend.errors import AppError
@@ -21,6 +21,9 @@ from backend.settings import Settings, load_settings, save_settings
 from backend.store import ConversationStore
 from ui.main_window import MainWindow
 from ui.theme import apply_theme, follow_system
+
+if TYPE_CHECKING:
+    from app.download_manager import DownloadManager
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,7 @@ class AppController(QObject):
         self.window = MainWindow()
         self.window.chat_view.set_reasoning_expanded(self.settings.reasoning_expanded)
         self.models = ModelController(self.window, self.generation, self.settings)
-        self.downloads = DownloadManager(lambda: self.settings)
-        self.downloads.token_entered.connect(self._on_downloads_token_entered)
-        self.downloads.model_installed.connect(self._on_downloads_model_installed)
+        self._downloads: DownloadManager | None = None  # made after the window shows
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
@@ -68,6 +69,17 @@ class AppController(QObject):
             if not self.settings.welcome_shown:
                 self.update_settings(replace(self.settings, welcome_shown=True))
                 self.open_model_manager(None)
+
+    @property
+    def downloads(self) -> DownloadManager:
+        """The download service (imported and created on first use: start-up stays fast)."""
+        if self._downloads is None:
+            from app.download_manager import DownloadManager
+
+            self._downloads = DownloadManager(lambda: self.settings)
+            self._downloads.token_entered.connect(self._on_downloads_token_entered)
+            self._downloads.model_installed.connect(self._on_downloads_model_installed)
+        return self._downloads
 
     @Slot(list)
     def activate(self, args: list[str]) -> None:
@@ -167,7 +179,7 @@ class AppController(QObject):
             return
         self._shut_down = True
         self.chat.shutdown()
-        if not self.downloads.shutdown(timeout_ms=2000):
+        if self._downloads is not None and not self._downloads.shutdown(timeout_ms=2000):
             log.warning("downloads did not stop within 2 s")
         if not self.generation.shutdown(timeout_ms=2000):
             log.warning("the generation thread did not stop within 2 s")
