@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.chat import (
     ChatRequest,
@@ -39,6 +40,9 @@ from backend.model_info import ModelInfo, inspect_model
 from backend.offload import Machine, OffloadPlan, PlanOptions, plan_offload
 from backend.prompting import build_prompt
 from backend.reasoning import ReasoningSplitter
+
+if TYPE_CHECKING:
+    from backend.llama_native import NativeModel
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +77,7 @@ class LocalEngine:
     def __init__(self, *, grammar: str | None = None) -> None:
         """`grammar` (GBNF) constrains every answer, e.g. to a format; None: free text."""
         self.grammar = grammar
-        self._native: object | None = None  # llama_native.NativeModel, imported lazily
+        self._native: NativeModel | None = None  # llama_native is imported on first load
         self.loaded: LoadedModel | None = None
         self._cancel = threading.Event()
         self._active_cancel = self._cancel  # the running generation's flag
@@ -141,8 +145,7 @@ class LocalEngine:
         except RuntimeError as exc:
             raise _load_error(info, plan, str(exc)) from None
         self._cache_tokens = []
-        self.loaded = LoadedModel(info, plan, self._native.n_ctx,  # type: ignore[attr-defined]
-                                  time.perf_counter() - started)
+        self.loaded = LoadedModel(info, plan, self._native.n_ctx, time.perf_counter() - started)
         log.info("loaded %s (%s) in %.1f s: %s", info.label, info.quant,
                  self.loaded.load_seconds, plan.summary())
         return self.loaded
@@ -154,7 +157,7 @@ class LocalEngine:
     def unload(self) -> None:
         """Free the model's RAM and VRAM."""
         if self._native is not None:
-            self._native.free()  # type: ignore[attr-defined]
+            self._native.free()
             self._native = None
         self.loaded = None
         self._cache_tokens = []
@@ -210,28 +213,26 @@ class LocalEngine:
 
         `grammar` (GBNF) constrains the output, in C, with no per-token Python cost.
         """
-        self._require_loaded()
-        native = self._native
-        assert native is not None
+        native = self._require_native()
         if cancel is None:
             self._cancel.clear()
             cancel = self._cancel
         self._active_cancel = cancel
         started = time.perf_counter()
-        tokens = native.tokenize(prompt)  # type: ignore[attr-defined]
-        n_ctx = native.n_ctx  # type: ignore[attr-defined]
+        tokens = native.tokenize(prompt)
+        n_ctx = native.n_ctx
         if len(tokens) >= n_ctx:
             raise ContextOverflowError(
                 f"This conversation is {len(tokens):,} tokens long, more than the "
                 f"{n_ctx:,}-token context the model was loaded with. Start a new "
                 "conversation, or raise the context length in Settings."
             )
-        cached = self._reuse_prefix(tokens)
-        native.set_abortable(True)  # type: ignore[attr-defined]
+        cached = self._reuse_prefix(native, tokens)
+        native.set_abortable(True)
         try:
-            finish = self._evaluate_prompt(tokens, cached, cancel)
+            finish = self._evaluate_prompt(native, tokens, cached, cancel)
         finally:
-            native.set_abortable(False)  # type: ignore[attr-defined]
+            native.set_abortable(False)
         prompt_done = time.perf_counter()
         n_generated = 0
         first_at = last_at = prompt_done
@@ -240,7 +241,7 @@ class LocalEngine:
             if max_tokens is not None:
                 budget = min(budget, max_tokens)
             seed = random.getrandbits(32) if seed is None else seed
-            sampler = native.sampler(sampling, seed, grammar)  # type: ignore[attr-defined]
+            sampler = native.sampler(sampling, seed, grammar)
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             try:
                 while True:
@@ -250,20 +251,20 @@ class LocalEngine:
                     if n_generated >= budget:
                         finish = FinishReason.LENGTH
                         break
-                    token = sampler.sample(native.ctx)  # type: ignore[attr-defined]
-                    if native.is_eog(token):  # type: ignore[attr-defined]
+                    token = sampler.sample(native.ctx)
+                    if native.is_eog(token):
                         finish = FinishReason.STOP
                         break
                     n_generated += 1
                     last_at = time.perf_counter()
                     if n_generated == 1:
                         first_at = last_at
-                    text = decoder.decode(native.piece(token))  # type: ignore[attr-defined]
+                    text = decoder.decode(native.piece(token))
                     if text:
                         yield text
-                    status = native.decode([token])  # type: ignore[attr-defined]
+                    status = native.decode([token])
                     if status == _ABORTED:  # stopped mid-token: drop its half-written cells
-                        native.forget_after(len(self._cache_tokens))  # type: ignore[attr-defined]
+                        native.forget_after(len(self._cache_tokens))
                         finish = FinishReason.CANCELLED
                         break
                     if status != 0:
@@ -287,8 +288,7 @@ class LocalEngine:
         )
 
     def count_tokens(self, text: str) -> int:
-        self._require_loaded()
-        return len(self._native.tokenize(text))  # type: ignore[attr-defined]
+        return len(self._require_native().tokenize(text))
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -297,7 +297,12 @@ class LocalEngine:
             raise AppError("No model is loaded. Choose a model first.")
         return self.loaded
 
-    def _reuse_prefix(self, tokens: list[int]) -> int:
+    def _require_native(self) -> NativeModel:
+        self._require_loaded()
+        assert self._native is not None
+        return self._native
+
+    def _reuse_prefix(self, native: NativeModel, tokens: list[int]) -> int:
         """Keep the KV cache's common prefix with `tokens`; return how many tokens it covers."""
         common = 0
         for old, new in zip(self._cache_tokens, tokens, strict=False):
@@ -305,25 +310,24 @@ class LocalEngine:
                 break
             common += 1
         common = min(common, len(tokens) - 1)  # the last prompt token must be evaluated
-        self._native.forget_after(common)  # type: ignore[union-attr]
+        native.forget_after(common)
         del self._cache_tokens[common:]
         return common
 
     def _evaluate_prompt(
-        self, tokens: list[int], start: int, cancel: threading.Event
+        self, native: NativeModel, tokens: list[int], start: int, cancel: threading.Event
     ) -> FinishReason | None:
-        native = self._native
-        n_batch = native.n_batch  # type: ignore[union-attr]
+        n_batch = native.n_batch
         for begin in range(start, len(tokens), n_batch):
             if cancel.is_set():
                 return FinishReason.CANCELLED
             chunk = tokens[begin : begin + n_batch]
-            status = native.decode(chunk)  # type: ignore[union-attr]
+            status = native.decode(chunk)
             if status == _ABORTED:
-                native.forget_after(begin)  # type: ignore[union-attr]
+                native.forget_after(begin)
                 return FinishReason.CANCELLED
             if status != 0:
-                native.forget_after(begin)  # type: ignore[union-attr]
+                native.forget_after(begin)
                 raise GenerationError(
                     f"llama.cpp could not evaluate the prompt (code {status}). If this keeps "
                     "happening, lower the context length or reload the model."
