@@ -22,7 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from ui.code_highlight import highlight, language_of
 from ui.markdown_blocks import Fence, is_blank, open_fence
-from ui.markdown_html import COPY_SCHEME, SAFE_SCHEMES, HtmlTheme, is_safe_url
+from ui.markdown_html import COPY_SCHEME, HtmlTheme, is_safe_url
 
 _TABLE_ROW = re.compile(r"^\s*\|")
 _LIST_MARKER = re.compile(r"^ *([-*+]|\d{1,9}[.)])([ \t]+)\S")
