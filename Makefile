@@ -35,3 +35,66 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# --- Desktop integration and bundles (see packaging/README.md) --------------------------------
+
+.PHONY: icons install-desktop uninstall-desktop bundle bundle-test clean-bundle
+
+# Re-render the PNG/.ico/.icns icons after editing resources/icons/*.svg.
+icons: $(STAMP)
+	$(PY) packaging/make_icons.py
+
+# The launcher entry runs the venv's gui-script by absolute path (rewritten into Exec/TryExec).
+install-desktop: $(STAMP)
+	@packaging/linux/desktop-integration.sh install "$(abspath $(VENV))/bin/deepseek-local"
+
+uninstall-desktop:
+	@packaging/linux/desktop-integration.sh uninstall
+
+# Bundles are built from their own venv, whose llama.cpp is compiled with GGML_NATIVE=OFF (an
+# AVX2/FMA/F16C baseline instead of this machine's -march=native), so they run on other CPUs.
+# Extra CMake flags for GPU bundles: make bundle BUNDLE_CMAKE_ARGS="-DGGML_CUDA=on".
+BUNDLE_VENV       := .venv-bundle
+BUNDLE_PY         := $(BUNDLE_VENV)/bin/python
+BUNDLE_STAMP      := $(BUNDLE_VENV)/.installed
+BUNDLE_CMAKE_ARGS ?=
+BUNDLE_BIN        := dist/deepseek-local/deepseek-local
+LLAMA_CMAKE_ARGS  := $(strip -DGGML_NATIVE=OFF $(BUNDLE_CMAKE_ARGS))
+LLAMA_REQ         := $(shell sed -n 's/^ *"\(llama-cpp-python[^"]*\)".*/\1/p' pyproject.toml)
+
+# Compile llama-cpp-python for the bundle unless it already was with these flags. --no-cache-dir:
+# pip's wheel cache is keyed by the sdist, not by CMAKE_ARGS, so it would otherwise reinstall the
+# dev venv's -march=native wheel (and cache this build for the dev venv).
+define bundle_llama
+	@if [ "$$(cat $(BUNDLE_VENV)/.llama-build 2>/dev/null)" != "$(LLAMA_REQ) $(LLAMA_CMAKE_ARGS)" ]; then \
+	  echo "Compiling $(LLAMA_REQ) with CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' (several minutes)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BUNDLE_PY) -m pip install --quiet --no-cache-dir \
+	    --force-reinstall --no-deps '$(LLAMA_REQ)' \
+	  && echo "$(LLAMA_REQ) $(LLAMA_CMAKE_ARGS)" > $(BUNDLE_VENV)/.llama-build; \
+	fi
+endef
+
+$(BUNDLE_STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found. Install one (e.g. 'pyenv install 3.12') and retry." >&2; exit 1; }
+	test -x $(BUNDLE_PY) || $(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_PY) -m pip install --quiet --upgrade pip
+	$(bundle_llama)
+	$(BUNDLE_PY) -m pip install --quiet -e . pyinstaller
+	@touch $@
+
+bundle: $(BUNDLE_STAMP)
+	$(bundle_llama)
+	$(BUNDLE_PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist \
+	  --workpath build/pyinstaller packaging/deepseek-local.spec
+	@du -sh dist/deepseek-local | sed 's/\t.*/ dist\/deepseek-local/; s/^/bundle size: /'
+
+$(BUNDLE_BIN):
+	$(MAKE) bundle
+
+# --version, then an offscreen --self-test on a generated tiny model (see packaging/bundle_test.py).
+bundle-test: $(STAMP) $(BUNDLE_BIN)
+	$(PY) packaging/bundle_test.py --bundle $(BUNDLE_BIN)
+
+# Keeps .venv-bundle (its llama.cpp build takes minutes); `rm -rf .venv-bundle` to start over.
+clean-bundle:
+	rm -rf dist build/pyinstaller
