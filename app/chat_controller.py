@@ -60,6 +60,7 @@ class ChatController(QObject):
         self.models = models
         self.conversation_id: str | None = None
         self.streaming: _Streaming | None = None
+        self.max_tokens: int | None = None  # None: until the model stops or the context is full
         self._search = ""
 
         view, composer, sidebar = window.chat_view, window.composer, window.sidebar
@@ -206,7 +207,7 @@ class ChatController(QObject):
         if thinking:
             self.window.chat_view.begin_reasoning(assistant.id)
         request = ChatRequest(messages=history, deep_thinking=thinking,
-                              sampling=self.models.sampling(), max_tokens=None)
+                              sampling=self.models.sampling(), max_tokens=self.max_tokens)
         self._set_generating(True)
         self._refresh_sidebar()
         self.generation.generate(GenerateRequest(assistant.id, request))

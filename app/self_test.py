@@ -32,6 +32,7 @@ class SelfTest(QObject):
     def _on_models_loaded_changed(self, ready: bool) -> None:
         if ready and not self.sent:
             self.sent = True
+            self.controller.chat.max_tokens = 32  # a random-weight model may never stop
             self.controller.window.composer.set_deep_thinking(False)
             self.controller.chat.send("Say hello in three words.")
 
@@ -57,5 +58,9 @@ class SelfTest(QObject):
         self._finish(2)
 
     def _finish(self, code: int) -> None:
+        # Later, not inside the signal: the controller that emitted it is still finishing up.
+        QTimer.singleShot(0, lambda: self._quit(code))
+
+    def _quit(self, code: int) -> None:
         self.controller.window.close()
         QApplication.exit(code)

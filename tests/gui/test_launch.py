@@ -59,10 +59,13 @@ def test_a_second_launch_raises_the_first_window(tmp_path: Path) -> None:
 
 
 def test_self_test_answers_and_exits_zero(r1_model: Path, tmp_path: Path) -> None:
-    proc = launch("--model", r1_model, "--self-test", home=tmp_path / "profile")
+    home = tmp_path / "profile"
+    proc = launch("--model", r1_model, "--self-test", home=home)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert out.strip().startswith("self-test: ok: complete")
+    log = (home / "logs" / "deepseek-local.log").read_text()
+    assert "Traceback" not in log and "exited with 0" in log
 
 
 def test_unexpected_errors_show_a_dialog_with_the_log_path(qtbot: QtBot, tmp_path: Path) -> None:
@@ -78,3 +81,10 @@ def test_unexpected_errors_show_a_dialog_with_the_log_path(qtbot: QtBot, tmp_pat
     assert "RuntimeError: boom" in box.text() and str(log_path) in box.text()
     box.close()
     assert QApplication.instance() is not None  # the app stays up
+
+
+def test_launcher_file_urls_become_paths() -> None:
+    from app.__main__ import _path_of
+
+    assert _path_of("file:///home/me/My%20Models/r1.gguf") == "/home/me/My Models/r1.gguf"
+    assert _path_of("/plain/path.gguf") == "/plain/path.gguf"
