@@ -9,18 +9,20 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.chat_controller import ChatController
 from app.generation_worker import GenerationThread
 from app.model_controller import ModelController
+from backend.connections import Connection, load_connections, save_connections
 from backend.errors import AppError
 from backend.paths import AppPaths
 from backend.settings import Settings, load_settings, save_settings
 from backend.store import ConversationStore
 from ui.main_window import MainWindow
-from ui.theme import apply_theme, follow_system
+from ui.theme import apply_theme
 
 if TYPE_CHECKING:
     from app.download_manager import DownloadManager
@@ -36,17 +38,20 @@ class AppController(QObject):
         self.paths = paths
         self.settings = load_settings()
         apply_theme(app, self.settings.theme)
-        follow_system(app, lambda: self.settings.theme)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
         self.store = ConversationStore()
         self.generation = generation or GenerationThread()
         self.window = MainWindow()
         self.window.chat_view.set_reasoning_expanded(self.settings.reasoning_expanded)
-        self.models = ModelController(self.window, self.generation, self.settings)
+        self.connections = load_connections()
+        self.models = ModelController(self.window, self.generation, self.settings,
+                                      connections=self.connections)
         self._downloads: DownloadManager | None = None  # made after the window shows
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
         self.models.loaded_changed.connect(self._on_models_loaded_changed)
+        self.models.engine_changed.connect(self._on_models_engine_changed)
         self.window.composer.deep_thinking_toggled.connect(self._on_composer_deep_thinking_toggled)
         self.window.closing.connect(self._on_window_closing)
         self.window.quit_action.triggered.connect(self.window.close)
@@ -65,7 +70,8 @@ class AppController(QObject):
         model recommended for this machine."""
         self.models.restore(self._model_at_start)
         self.downloads.resume_pending()
-        if not self.models.installed and self.models.loading is None and self.models.loaded is None:
+        if (not self.models.installed and self.models.loading is None
+                and self.models.loaded is None and not self.connections):
             if not self.settings.welcome_shown:
                 self.update_settings(replace(self.settings, welcome_shown=True))
                 self.open_model_manager(None)
@@ -118,6 +124,21 @@ class AppController(QObject):
         if loaded is not None and needs_reload(old, settings) and self.chat.streaming is None:
             self.models.load(str(loaded.info.path))
 
+    @Slot(Qt.ColorScheme)
+    def _on_color_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if self.settings.theme == "system":
+            apply_theme(self.app, "system")
+
+    @Slot(object)
+    def apply_connections(self, connections: list[Connection]) -> None:
+        """What the Settings dialog's Connections page returned: save it and use it now."""
+        self.connections = list(connections)
+        try:
+            save_connections(self.connections)
+        except AppError as exc:
+            QMessageBox.warning(self.window, self.tr("Connections not saved"), str(exc))
+        self.models.set_connections(self.connections)
+
     @Slot(object)
     def _on_models_settings_changed(self, settings: Settings) -> None:
         self.update_settings(settings)
@@ -125,6 +146,10 @@ class AppController(QObject):
     @Slot(bool)
     def _on_composer_deep_thinking_toggled(self, on: bool) -> None:
         self.chat.remember_deep_thinking(on)
+
+    @Slot(str)
+    def _on_models_engine_changed(self, engine_id: str) -> None:
+        self.chat.remember_engine(engine_id)
 
     @Slot(bool)
     def _on_models_loaded_changed(self, ready: bool) -> None:

@@ -2,8 +2,8 @@
 
 Lifecycle of one answer: `send` stores the user message and an empty assistant message in state
 "streaming", queues a `GenerateRequest` on the generation thread, and the worker's batched
-deltas arrive in `_on_worker_reasoning/_answer`: they go to the view at once and to the store at
-least every `SAVE_INTERVAL` seconds (so a crash loses at most that), then `_on_worker_finished`
+deltas arrive in `_on_worker_reasoning/_answer`: they go to the view through a `ViewFeed` (which
+paces rendering) and to the store at least every `SAVE_INTERVAL` seconds (so a crash loses at most that), then `_on_worker_finished`
 or `_on_worker_failed` settles the message. Only one answer is written at a time.
 """
 
@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.generation_worker import GenerateRequest, GenerationThread
+from app.view_feed import ViewFeed
 from backend.chat import ChatRequest, FinishReason, GenerationStats, Role
 from backend.store import ConversationStore, MessageState, StoredMessage, title_from_first_message
 from ui.conversation_list import ConversationItem
@@ -61,6 +62,7 @@ class ChatController(QObject):
         self.conversation_id: str | None = None
         self.streaming: _Streaming | None = None
         self.max_tokens: int | None = None  # None: until the model stops or the context is full
+        self.feed = ViewFeed(window.chat_view)
         self._search = ""
 
         view, composer, sidebar = window.chat_view, window.composer, window.sidebar
@@ -97,6 +99,7 @@ class ChatController(QObject):
         self.window.show_chat(bool(messages))
         if conversation_id:
             conversation = self.store.get_conversation(conversation_id)
+            self.models.use_engine(conversation.engine)  # a local model or a remote server
             self.window.composer.set_deep_thinking(conversation.deep_thinking)
         else:
             self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
@@ -107,6 +110,11 @@ class ChatController(QObject):
     def remember_deep_thinking(self, on: bool) -> None:
         if self.conversation_id:
             self.store.set_deep_thinking(self.conversation_id, on)
+
+    def remember_engine(self, engine_id: str) -> None:
+        """The user chose another engine: the open conversation keeps it from now on."""
+        if self.conversation_id:
+            self.store.set_engine(self.conversation_id, engine_id)
 
     def _refresh_sidebar(self) -> None:
         items = [ConversationItem(c.id, c.title, c.updated_at)
@@ -184,7 +192,7 @@ class ChatController(QObject):
         if self.conversation_id is None:
             conversation = self.store.create_conversation(
                 title_from_first_message(text), deep_thinking=self.deep_thinking(),
-                model=self.models.current_label())
+                model=self.models.current_label(), engine=self.models.engine_id())
             self.conversation_id = conversation.id
             self.window.chat_view.set_messages([])
         user = self.store.add_message(self.conversation_id, Role.USER, text)
@@ -210,7 +218,8 @@ class ChatController(QObject):
                               sampling=self.models.sampling(), max_tokens=self.max_tokens)
         self._set_generating(True)
         self._refresh_sidebar()
-        self.generation.generate(GenerateRequest(assistant.id, request))
+        self.generation.generate(GenerateRequest(assistant.id, request,
+                                                 engine=self.models.engine_id()))
 
     @Slot()
     def _on_composer_stop_requested(self) -> None:
@@ -248,7 +257,7 @@ class ChatController(QObject):
         if s is None:
             return
         s.reasoning += text
-        self.window.chat_view.append_reasoning(message_id, text)
+        self.feed.add(message_id, text, reasoning=True)
         self._save_if_due(s)
 
     @Slot(str, str)
@@ -259,7 +268,7 @@ class ChatController(QObject):
         if s.thinking_seconds is None and s.reasoning:
             s.thinking_seconds = time.monotonic() - s.started
         s.content += text
-        self.window.chat_view.append_answer(message_id, text)
+        self.feed.add(message_id, text, reasoning=False)
         self._save_if_due(s)
 
     @Slot(str, object)
@@ -267,6 +276,7 @@ class ChatController(QObject):
         s = self._current(message_id)
         if s is None:
             return
+        self.feed.flush()
         if s.thinking_seconds is None and s.reasoning:
             s.thinking_seconds = time.monotonic() - s.started
         cancelled = stats.finish_reason is FinishReason.CANCELLED
@@ -288,6 +298,7 @@ class ChatController(QObject):
         s = self._current(message_id)
         if s is None:
             return
+        self.feed.flush()
         self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
                                   thinking_seconds=s.thinking_seconds, stats=None,
                                   state=MessageState.ERROR, error=error)
@@ -333,6 +344,8 @@ class ModelContext(Protocol):
     def sampling(self) -> object: ...
     def default_deep_thinking(self) -> bool: ...
     def show_stats(self, stats: GenerationStats) -> None: ...
+    def engine_id(self) -> str: ...
+    def use_engine(self, engine_id: str) -> None: ...
 
 
 def stats_text(stats: GenerationStats) -> str:

@@ -42,9 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="keep the routed experts of N MoE layers (or all) in RAM")
     plan.add_argument("--json", action="store_true")
 
-    chat = sub.add_parser("chat", help="answer one prompt, streaming")
-    chat.add_argument("model")
-    chat.add_argument("prompt")
+    chat = sub.add_parser(
+        "chat", help="answer one prompt, streaming (a local model, or a server with --server)",
+        usage="%(prog)s MODEL PROMPT [options]\n"
+              "       %(prog)s --server URL --model NAME [--api-key-env VAR] PROMPT [options]")
+    chat.add_argument("model", nargs="?", metavar="MODEL", help="a GGUF file (not with --server)")
+    chat.add_argument("prompt", nargs="?", metavar="PROMPT")
+    remote = chat.add_argument_group("an OpenAI-compatible server instead of a local model")
+    remote.add_argument("--server", metavar="URL",
+                        help="e.g. https://api.deepseek.com or http://gpu-box:8000/v1")
+    remote.add_argument("--api-key-env", metavar="VAR",
+                        help="the environment variable that holds the server's API key")
+    remote.add_argument("--model", dest="server_model", metavar="NAME",
+                        help="the model's name on the server")
+    remote.add_argument("--thinking-model", metavar="NAME",
+                        help="with --think, ask this model instead (e.g. deepseek-reasoner); "
+                             "otherwise --think sets the chat template's `thinking` switch")
     think = chat.add_mutually_exclusive_group()
     think.add_argument("--think", dest="think", action="store_true", default=None)
     think.add_argument("--no-think", dest="think", action="store_false")

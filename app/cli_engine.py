@@ -182,8 +182,18 @@ def _print_plan(info: ModelInfo, plan: OffloadPlan) -> None:
 
 
 def run_chat(args: argparse.Namespace) -> int:
+    if args.server is not None:
+        from app.cli_remote import run_remote_chat
+
+        return run_remote_chat(args)
     from backend.engine import LoadSettings, LocalEngine
 
+    if args.server_model or args.api_key_env or args.thinking_model:
+        raise InvalidOptionError("--model, --api-key-env and --thinking-model go with "
+                                 "--server URL; for a local model give its GGUF file.")
+    if args.model is None or args.prompt is None:
+        raise InvalidOptionError("chat needs a MODEL file and a PROMPT (or --server URL "
+                                 "--model NAME PROMPT).")
     check_positive("--max-tokens", args.max_tokens)
     check_positive("--ctx", args.ctx)
     engine = LocalEngine()

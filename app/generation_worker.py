@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from backend.chat import AnswerDelta, ChatRequest, Engine, Finished, ReasoningDe
 from backend.engine import LoadCancelled, LoadSettings, LocalEngine
 from backend.errors import AppError
 from backend.offload import Machine
+from backend.store import LOCAL_ENGINE
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class LoadRequest:
 class GenerateRequest:
     id: str  # the assistant message being written
     chat: ChatRequest
+    engine: str = LOCAL_ENGINE  # "local" (the llama.cpp model) or a remote engine's id
 
 
 class GenerationWorker(QObject):
@@ -73,7 +76,9 @@ class GenerationWorker(QObject):
         self.engine = engine or LocalEngine()
         self._last_progress = 0.0
         self._stops: dict[str, threading.Event] = {}
-        self._stops_lock = threading.Lock()
+        self._stops_lock = threading.Lock()  # also guards the two below
+        self._remotes: dict[str, Engine] = {}  # engine id -> engine that needs no load
+        self._running: Engine | None = None
 
     # -- thread-safe controls (called from the GUI thread) ---------------------------------------
 
@@ -82,12 +87,23 @@ class GenerationWorker(QObject):
         with self._stops_lock:
             return self._stops.setdefault(request_id, threading.Event())
 
+    def set_engines(self, engines: Mapping[str, Engine]) -> None:
+        """Replace the remote engines, by engine id. A running answer keeps its engine."""
+        with self._stops_lock:
+            self._remotes = dict(engines)
+
     def cancel(self) -> None:
-        """Stop the running generation, and any queued one, within one token."""
+        """Stop the running generation, and any queued one, within one token.
+
+        A remote engine's `cancel` shuts its socket down, so its stream ends at once.
+        """
         with self._stops_lock:
             for flag in self._stops.values():
                 flag.set()
+            running = self._running
         self.engine.cancel()
+        if running is not None and running is not self.engine:
+            running.cancel()
 
     def cancel_load(self) -> None:
         self.engine.cancel_load()
@@ -123,7 +139,22 @@ class GenerationWorker(QObject):
 
     @Slot(object)
     def generate(self, request: GenerateRequest) -> None:
-        self.run_chat(request, self.engine)
+        """Answer with the request's engine: the local model, or a remote server."""
+        with self._stops_lock:
+            engine = (self.engine if request.engine == LOCAL_ENGINE
+                      else self._remotes.get(request.engine))
+            self._running = engine
+        try:
+            if engine is None:
+                with self._stops_lock:
+                    self._stops.pop(request.id, None)
+                self.failed.emit(request.id, "The server connection for this conversation was "
+                                 "removed. Choose a model or a connection above, then try again.")
+                return
+            self.run_chat(request, engine)
+        finally:
+            with self._stops_lock:
+                self._running = None
 
     def run_chat(self, request: GenerateRequest, engine: Engine) -> None:
         """Stream one answer from `engine`, emitting batched text and then finished/failed."""

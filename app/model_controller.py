@@ -4,11 +4,16 @@ the Deep thinking toggle's model switching, and the status-bar figures.
 A load runs on the generation thread (the same thread that will generate with the model); this
 controller only sends requests and shows the worker's signals. Which model answers a turn with
 thinking on or off is decided by `backend.model_pairing`.
+
+Remote connections (OpenAI-compatible servers) sit in the same picker. Choosing one makes it the
+engine (`engine_id`) that answers: it needs no load, the local model stays loaded meanwhile, and
+the Deep thinking toggle follows the connection's `ThinkingControl`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.generation_worker import GenerationThread, LoadRequest
 from backend.chat import GenerationStats, Sampling
+from backend.connections import Connection, ThinkingControl
 from backend.engine import LoadedModel, LoadSettings
 from backend.errors import AppError
 from backend.family import ThinkingMode
@@ -24,7 +30,9 @@ from backend.library import Library, LibraryModel
 from backend.model_info import ModelInfo, inspect_model
 from backend.model_pairing import Candidate, ToggleAction, decide
 from backend.offload import Machine
+from backend.remote_engine import RemoteEngine
 from backend.settings import Settings
+from backend.store import LOCAL_ENGINE
 from backend.units import format_bytes
 from ui.main_window import MainWindow
 from ui.model_bar import ModelChoice
@@ -51,14 +59,17 @@ class ModelController(QObject):
         download_offered(str): nothing installed can reason; open the model manager filtered by
             this family.
         settings_changed(object): new `Settings` to save (e.g. the last model).
+        engine_changed(str): the user chose another engine ("local" or a connection's engine
+            id) for the open conversation.
     """
 
     loaded_changed = Signal(bool)
     download_offered = Signal(str)
     settings_changed = Signal(object)
+    engine_changed = Signal(str)
 
     def __init__(self, window: MainWindow, generation: GenerationThread, settings: Settings,
-                 library: Library | None = None) -> None:
+                 library: Library | None = None, connections: Sequence[Connection] = ()) -> None:
         super().__init__()
         self.window = window
         self.generation = generation
@@ -69,6 +80,9 @@ class ModelController(QObject):
         self.loading: InstalledModel | None = None
         self._info_cache: dict[tuple[str, float], ModelInfo] = {}
         self._machine: Machine | None = None
+        self._load_fraction = 0.0
+        self.connections: list[Connection] = []
+        self.remote: Connection | None = None  # the connection answering; None: the local model
         worker = generation.worker
         worker.load_progress.connect(self._on_worker_load_progress)
         worker.loaded.connect(self._on_worker_loaded)
@@ -82,7 +96,7 @@ class ModelController(QObject):
         window.open_model_action.triggered.connect(self._on_bar_open_file_requested)
         window.unload_action.triggered.connect(self._on_window_unload_triggered)
         window.composer.deep_thinking_toggled.connect(self._on_composer_deep_thinking_toggled)
-        self._update_ready()
+        self.set_connections(connections)
 
     # -- the installed models -----------------------------------------------------------------
 
@@ -120,7 +134,56 @@ class ModelController(QObject):
         choices = [m.choice() for m in self.installed]
         if current and all(c.key != current.key for c in choices):  # opened from a file
             choices.append(current.choice())
-        self.window.model_bar.set_models(choices, current.key if current else None)
+        choices += [ModelChoice(c.engine_id, f"☁ {c.label}", c.endpoint.url())
+                    for c in self.connections]
+        key = self.remote.engine_id if self.remote else current.key if current else None
+        self.window.model_bar.set_models(choices, key)
+
+    # -- remote connections ---------------------------------------------------------------------
+
+    def set_connections(self, connections: Sequence[Connection]) -> None:
+        """The configured servers (at start, and after Settings); the worker gets their engines."""
+        self.connections = list(connections)
+        self.generation.worker.set_engines({c.engine_id: RemoteEngine(c) for c in connections})
+        if self.remote is not None:
+            edited = self.connection(self.remote.engine_id)
+            self._select(edited)
+            if edited is None:  # removed while in use
+                self.engine_changed.emit(LOCAL_ENGINE)
+        else:
+            self._show_choices()
+            self._update_ready()
+
+    def connection(self, engine_id: str) -> Connection | None:
+        return next((c for c in self.connections if c.engine_id == engine_id), None)
+
+    def engine_id(self) -> str:
+        """Which engine answers now: "local" or the connection's engine id."""
+        return self.remote.engine_id if self.remote is not None else LOCAL_ENGINE
+
+    def use_engine(self, engine_id: str) -> None:
+        """Answer with `engine_id` (a conversation was opened). A connection removed since then
+        leaves the local model in charge, with a note."""
+        connection = self.connection(engine_id)
+        self._select(connection)
+        if connection is None and engine_id != LOCAL_ENGINE:
+            self.window.model_bar.show_message(self.tr(
+                "The server connection this conversation used was removed; the local model "
+                "answers it now."))
+
+    def _select(self, connection: Connection | None) -> None:
+        self.remote = connection
+        bar = self.window.model_bar
+        if connection is not None:
+            bar.show_loaded(f"☁ {connection.label}", connection.endpoint.url())
+        elif self.loading is not None:
+            bar.show_loading(self.loading.info.label, self._load_fraction)
+        elif self.loaded is not None:
+            bar.show_loaded(*_loaded_status(self.loaded))
+        else:
+            bar.show_message("" if not self.installed else self.tr("No model loaded."))
+        self._show_choices()
+        self._update_ready()
 
     def library_model(self, key: str) -> LibraryModel | None:
         return next((m for m in self.library.models() if str(m.path) == key), None)
@@ -137,13 +200,15 @@ class ModelController(QObject):
         model = InstalledModel(key, info)
         self.loading = model
         self.loaded = None
+        self._load_fraction = 0.0
         self._update_ready()
-        self.window.model_bar.show_loading(info.label, 0.0)
+        if self.remote is None:  # with a server answering, the local model loads quietly
+            self.window.model_bar.show_loading(info.label, 0.0)
         s = self.settings
         self.generation.load(LoadRequest(
             Path(key),
             LoadSettings(n_ctx=s.n_ctx, kv_type=s.kv_type, cpu_moe_layers=s.cpu_moe_layers,
-                         n_threads=s.n_threads),
+                         n_threads=s.n_threads, rpc_servers=s.rpc_servers),
             machine=self.machine(),
         ))
 
@@ -159,16 +224,16 @@ class ModelController(QObject):
 
     @Slot(float)
     def _on_worker_load_progress(self, fraction: float) -> None:
-        if self.loading is not None:
+        self._load_fraction = fraction
+        if self.loading is not None and self.remote is None:
             self.window.model_bar.show_loading(self.loading.info.label, fraction)
 
     @Slot(object)
     def _on_worker_loaded(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
         self.loading = None
-        plan = loaded.plan
-        detail = "\n".join([str(loaded.info.path), *plan.notes])
-        self.window.model_bar.show_loaded(f"{loaded.info.label} · {plan.summary()}", detail)
+        if self.remote is None:
+            self.window.model_bar.show_loaded(*_loaded_status(loaded))
         self._show_choices()
         self._update_ready()
         if self.settings.last_model != str(loaded.info.path):
@@ -191,11 +256,23 @@ class ModelController(QObject):
     def _on_worker_unloaded(self) -> None:
         if self.loading is None:
             self.loaded = None
-            self.window.model_bar.show_message(self.tr("No model loaded."))
+            if self.remote is None:
+                self.window.model_bar.show_message(self.tr("No model loaded."))
             self._update_ready()
 
     @Slot(str)
     def _on_bar_model_chosen(self, key: str) -> None:
+        connection = self.connection(key)
+        if connection is not None or self.remote is not None:
+            if connection != self.remote:
+                self._select(connection)
+                self.engine_changed.emit(self.engine_id())
+                if connection is not None and connection.thinking in (ThinkingControl.ALWAYS,
+                                                                      ThinkingControl.NEVER):
+                    self.window.composer.set_deep_thinking(
+                        connection.thinking is ThinkingControl.ALWAYS)  # what it will do
+            if connection is not None:
+                return
         if not self.loaded or str(self.loaded.info.path) != key:
             self.load(key)
 
@@ -217,12 +294,18 @@ class ModelController(QObject):
 
     def open_file(self, path: str) -> None:
         """Check a file from disk and load it; bad files are explained, not loaded."""
+        if self.remote is not None:  # opening a model means chatting with it
+            self._select(None)
+            self.engine_changed.emit(LOCAL_ENGINE)
         self.load(str(Path(path).resolve()))
 
     # -- the Deep thinking toggle ---------------------------------------------------------------
 
     @Slot(bool)
     def _on_composer_deep_thinking_toggled(self, on: bool) -> None:
+        if self.remote is not None:
+            self._remote_thinking_toggled(self.remote, on)
+            return
         current = self.loaded_model()
         decision = decide(current.candidate() if current else None,
                           [m.candidate() for m in self.installed], on)
@@ -231,6 +314,17 @@ class ModelController(QObject):
         elif decision.action is ToggleAction.OFFER_DOWNLOAD:
             self.window.composer.set_deep_thinking(False)
             self.download_offered.emit("deepseek-r1")
+
+    def _remote_thinking_toggled(self, connection: Connection, on: bool) -> None:
+        """A server with no thinking switch keeps the toggle where its model is."""
+        fixed = {ThinkingControl.ALWAYS: True, ThinkingControl.NEVER: False}.get(
+            connection.thinking)
+        if fixed is None or fixed == on:
+            return
+        self.window.composer.set_deep_thinking(fixed)
+        self.window.model_bar.show_message(
+            self.tr("{0} always reasons before answering.").format(connection.label) if fixed
+            else self.tr("{0} cannot reason step by step.").format(connection.label))
 
     def machine(self) -> Machine:
         """This machine as the planner sees it, probed once, before the first model takes VRAM."""
@@ -248,7 +342,7 @@ class ModelController(QObject):
     # -- what the chat asks -------------------------------------------------------------------
 
     def ready(self) -> bool:
-        return self.loaded is not None
+        return self.remote is not None or self.loaded is not None
 
     def explain_not_ready(self) -> None:
         if self.loading is None:
@@ -257,34 +351,46 @@ class ModelController(QObject):
                         "from Models…"), error=True)
 
     def current_label(self) -> str | None:
+        if self.remote is not None:
+            thinking = self.thinking_flag(self.window.composer.deep_thinking.isChecked())
+            return f"{self.remote.name} · {self.remote.model_for(thinking)}"
         return self.loaded.info.label if self.loaded else None
 
     def thinking_flag(self, toggle: bool) -> bool:
-        """The deep-thinking flag for this turn: what the loaded model can do with the toggle."""
+        """The deep-thinking flag for this turn: what the model can do with the toggle."""
+        if self.remote is not None:
+            mode = self.remote.thinking
+            return mode is ThinkingControl.ALWAYS or (toggle and mode is not ThinkingControl.NEVER)
         if self.loaded is None:
             return toggle
         # R1 with the toggle off answers directly (an empty think block); V3 never thinks.
         return toggle and self.loaded.info.thinking is not ThinkingMode.NEVER
 
     def default_deep_thinking(self) -> bool:
+        if self.remote is not None:
+            return self.remote.thinking is ThinkingControl.ALWAYS
         return bool(self.loaded and self.loaded.info.thinking is ThinkingMode.ALWAYS)
 
     def sampling(self) -> Sampling | None:
-        if self.loaded is None:
+        if self.loaded is None or self.remote is not None:  # a server uses its own defaults
             return None
         return self.settings.sampling_for(self.loaded.info.family.family)
 
     def show_stats(self, stats: GenerationStats) -> None:
         n_ctx = self.loaded.n_ctx if self.loaded else 0
         used = stats.prompt_tokens + stats.completion_tokens
+        if self.remote is not None:  # the server's context size is not known here
+            context = self.tr("context {0:,}").format(used) if stats.prompt_tokens else ""
+        else:
+            context = self.tr("context {0:,} / {1:,}").format(used, n_ctx)
         self.window.set_stats(
             self.tr("{0:.1f} tok/s").format(stats.decode_tps),
             self.tr("first token {0:.2f} s").format(stats.ttft_s),
-            self.tr("context {0:,} / {1:,}").format(used, n_ctx),
+            context,
         )
 
     def _update_ready(self) -> None:
-        ready = self.loaded is not None
+        ready = self.ready()
         reason = (self.tr("Loading the model…") if self.loading
                   else self.tr("Choose a model to start chatting"))
         self.window.composer.set_ready(ready, "" if ready else reason)
@@ -293,3 +399,10 @@ class ModelController(QObject):
         if not nothing:
             self.window.empty_state.set_hint("" if ready else reason)
         self.loaded_changed.emit(ready)
+
+
+def _loaded_status(loaded: LoadedModel) -> tuple[str, str]:
+    """The model bar's line for a loaded model, and its tooltip."""
+    plan = loaded.plan
+    return (f"{loaded.info.label} · {plan.summary()}",
+            "\n".join([str(loaded.info.path), *plan.notes]))

@@ -1,10 +1,13 @@
-"""Opens the Settings dialog and applies what it returns: save, theme, and a reload when the
-model's memory layout (context, KV cache, offload, threads) changed."""
+"""Opens the Settings dialog and applies what it returns: save, theme, a reload when the model's
+memory layout (context, KV cache, offload, threads, RPC workers) changed, and the server
+connections (tested off the GUI thread by `ConnectionTester`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.connection_tester import ConnectionTester
+from backend import rpc
 from backend.offload import PlanOptions, plan_offload
 from backend.settings import Settings
 from ui.settings_dialog import Estimate, SettingsDialog
@@ -12,7 +15,7 @@ from ui.settings_dialog import Estimate, SettingsDialog
 if TYPE_CHECKING:
     from app.app_controller import AppController
 
-_RELOAD_FIELDS = ("n_ctx", "kv_type", "cpu_moe_layers", "n_threads")
+_RELOAD_FIELDS = ("n_ctx", "kv_type", "cpu_moe_layers", "n_threads", "rpc_servers")
 
 
 def open_settings_dialog(controller: AppController) -> SettingsDialog:
@@ -30,8 +33,13 @@ def open_settings_dialog(controller: AppController) -> SettingsDialog:
             return "\n".join([plan.summary(), *plan.notes])
 
     dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
-                            parent=controller.window)
+                            connections=controller.connections,
+                            rpc_supported=rpc.supported(), parent=controller.window)
     dialog.applied.connect(controller.apply_settings)
+    dialog.connections_applied.connect(controller.apply_connections)
+    tester = ConnectionTester(dialog)
+    dialog.connections_page.test_requested.connect(tester.test)
+    tester.finished.connect(dialog.connections_page.show_test_result)
     dialog.open()
     return dialog
 

@@ -57,6 +57,7 @@ class LoadSettings:
     n_threads: int | None = None  # None: physical cores
     flash_attn: bool | None = None  # None: llama.cpp decides
     n_batch: int = 512
+    rpc_servers: tuple[str, ...] = ()  # llama.cpp RPC workers ("host:port"); see backend.rpc
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,12 @@ class LocalEngine:
                     cpu_overrides=plan.overrides,
                     tensor_split=plan.tensor_split,
                     use_mmap=plan.use_mmap,
+                ) if not settings.rpc_servers else native.ModelParams(
+                    # The planner knows only this machine: with RPC workers every layer is
+                    # offloaded and llama.cpp splits them by each device's free memory.
+                    n_gpu_layers=info.layout.n_layer_all + 1,
+                    use_mmap=plan.use_mmap,
+                    rpc_servers=settings.rpc_servers,
                 ),
                 native.ContextParams(
                     n_ctx=n_ctx, n_batch=settings.n_batch, n_ubatch=settings.n_batch,

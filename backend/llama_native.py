@@ -122,6 +122,7 @@ class ModelParams:
     cpu_overrides: Sequence[str] = ()  # regexes of tensors to keep in CPU RAM
     tensor_split: Sequence[float] = ()
     use_mmap: bool = True
+    rpc_servers: Sequence[str] = ()  # llama.cpp RPC workers; only with a -DGGML_RPC=on build
 
 
 @dataclass
@@ -176,6 +177,12 @@ class NativeModel:
             array[len(patterns)].pattern = None  # NULL terminator
             keepalive += [patterns, array]
             params.tensor_buft_overrides = ctypes.cast(array, ctypes.c_void_p)
+        if model_params.rpc_servers:
+            from backend import rpc
+
+            devices = rpc.device_list(model_params.rpc_servers)  # NULL-terminated
+            keepalive.append(devices)
+            params.devices = ctypes.cast(devices, ctypes.c_void_p)
         if model_params.tensor_split:
             split = (ctypes.c_float * C.llama_max_devices())(*model_params.tensor_split)
             keepalive.append(split)

@@ -94,6 +94,9 @@ class Settings:
     language: Language = Language.SYSTEM
     last_model: str | None = None
     welcome_shown: bool = False  # the first-run model chooser has been offered once
+    # llama.cpp RPC workers ("host:port") that share the model's layers; needs a -DGGML_RPC=on
+    # build (see `backend.rpc`).
+    rpc_servers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -228,6 +231,17 @@ def _dirs(value: object) -> tuple[str, ...]:
     return tuple(_text(item) for item in value)
 
 
+def _rpc_servers(value: object) -> tuple[str, ...]:
+    from backend.rpc import parse_servers
+
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list of host:port addresses, got {value!r}")
+    try:
+        return parse_servers(" ".join(_text(item) for item in value))
+    except InvalidOptionError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
+
+
 def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
     def check(value: object) -> E:
         try:
@@ -292,6 +306,7 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "language": _enum(Language),
     "last_model": _optional(_text),
     "welcome_shown": _bool,
+    "rpc_servers": _rpc_servers,
 }
 
 # _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.
@@ -323,7 +338,7 @@ def _to_json(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, f.name)
         if f.name == "sampling":
             value = {family.value: dataclasses.asdict(s) for family, s in value.items()}
-        elif f.name == "models_dirs":
+        elif f.name in ("models_dirs", "rpc_servers"):
             value = list(value)
         elif isinstance(value, StrEnum):
             value = value.value

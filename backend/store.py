@@ -59,7 +59,7 @@ class Conversation:
     updated_at: float  # last use: a message added, or `touch`
     deep_thinking: bool
     model: str | None  # label or path of the model last used
-    engine: str  # "local"; later, the id of a remote connection
+    engine: str  # "local", or a remote connection's engine id ("remote:…")
     message_count: int = 0
 
 
@@ -178,6 +178,11 @@ class ConversationStore:
     @reports("save the model choice")
     def set_model(self, conversation_id: str, model: str | None) -> None:
         self._update_conversation(conversation_id, "model = ?", model)
+
+    @reports("save the engine choice")
+    def set_engine(self, conversation_id: str, engine: str) -> None:
+        """Which engine answers the conversation: "local", or a remote connection's engine id."""
+        self._update_conversation(conversation_id, "engine = ?", engine)
 
     @reports("update a conversation")
     def touch(self, conversation_id: str) -> None:

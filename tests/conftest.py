@@ -10,6 +10,8 @@ import pytest
 from backend import builtin_templates as templates
 from tests.support.tiny_model import TinyModelSpec, write_tiny_model
 
+pytest_plugins = ["tests.support.remote_fixtures"]  # fake_openai: a scripted OpenAI-compatible server
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -1,5 +1,6 @@
-"""The Settings dialog: context, sampling per model family, offload, threads, reasoning panel,
-models folder, Hugging Face token, theme and language.
+"""The Settings dialog: context, sampling per model family, offload, threads, llama.cpp RPC workers
+(only when the installed llama.cpp has RPC), reasoning panel, models folder, Hugging Face token,
+theme and language, and the remote servers (`ConnectionsPage`).
 
 It edits a `Settings` value and hands back a new one; applying it is the app's job. The offload
 estimate is a callable from the app, so moving the slider re-plans live without the dialog
@@ -9,7 +10,7 @@ knowing about models or devices.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,8 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from backend.chat import Sampling
+from backend.connections import Connection
+from backend.errors import InvalidOptionError
 from backend.family import ModelFamily, default_sampling
+from backend.rpc import parse_servers
 from backend.settings import Language, Settings, Theme
+from ui.connections_page import ConnectionsPage
 
 # (cpu_moe_layers | None, n_ctx, kv_type) -> one line, e.g. "GPU 22.1 GB · experts of 41 layers in RAM"
 Estimate = Callable[[int | None, int, str], str]
@@ -51,12 +56,15 @@ _FAMILIES = [ModelFamily.R1, ModelFamily.R1_DISTILL, ModelFamily.V3, ModelFamily
 class SettingsDialog(QDialog):
     """Signals:
         applied(object): the new `Settings` (OK or Apply).
+        connections_applied(object): the edited list of `Connection`s (OK or Apply, if changed).
     """
 
     applied = Signal(object)
+    connections_applied = Signal(object)
 
     def __init__(self, settings: Settings, *, n_moe_layers: int = 0,
-                 estimate: Estimate | None = None, parent: QWidget | None = None) -> None:
+                 estimate: Estimate | None = None, connections: Sequence[Connection] = (),
+                 rpc_supported: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(640)
@@ -64,9 +72,14 @@ class SettingsDialog(QDialog):
         self._sampling: dict[ModelFamily, Sampling] = dict(settings.sampling)
         self._estimate = estimate
         self._n_moe = n_moe_layers
-        tabs = QTabWidget(self)
+        self._rpc_supported = rpc_supported
+        self._rpc_value = settings.rpc_servers
+        self._connections = list(connections)
+        self.tabs = tabs = QTabWidget(self)
         tabs.addTab(self._model_tab(), self.tr("Model"))
         tabs.addTab(self._sampling_tab(), self.tr("Sampling"))
+        self.connections_page = ConnectionsPage(connections, self)
+        tabs.addTab(self.connections_page, self.tr("Servers"))
         tabs.addTab(self._app_tab(), self.tr("App"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -124,6 +137,20 @@ class SettingsDialog(QDialog):
         threads_row.addWidget(self.threads_auto)
         threads_row.addWidget(self.threads)
         form.addRow(self.tr("CPU threads"), threads_row)
+
+        # llama.cpp RPC workers: shown only when this llama.cpp was built with -DGGML_RPC=on.
+        self.rpc_servers = QLineEdit(page)
+        self.rpc_servers.setPlaceholderText("192.168.1.20:50052, 192.168.1.21:50052")
+        self.rpc_servers.setToolTip(self.tr(
+            "Machines running llama.cpp's rpc-server that hold part of the model's layers"))
+        self.rpc_error = QLabel(page)
+        self.rpc_error.setObjectName("estimate")
+        self.rpc_error.setWordWrap(True)
+        form.addRow(self.tr("RPC workers"), self.rpc_servers)
+        form.addRow(self.rpc_error)
+        for field in (self.rpc_servers, self.rpc_error):
+            form.setRowVisible(field, self._rpc_supported)
+        self.rpc_servers.textEdited.connect(self._on_rpc_servers_edited)
 
         for widget in (self.offload_auto, self.offload_manual):
             widget.toggled.connect(self._on_offload_changed)
@@ -217,6 +244,7 @@ class SettingsDialog(QDialog):
         self.hf_token.setText(s.hf_token or "")
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
+        self.rpc_servers.setText(", ".join(s.rpc_servers))
 
     def value(self) -> Settings:
         """The edited settings."""
@@ -235,6 +263,7 @@ class SettingsDialog(QDialog):
             hf_token=self.hf_token.text().strip() or None,
             theme=self.theme.currentData(),
             language=self.language.currentData(),
+            rpc_servers=self._rpc_value if self._rpc_supported else self._settings.rpc_servers,
         )
         for family in _FAMILIES:
             custom = self._sampling.get(family)
@@ -306,9 +335,21 @@ class SettingsDialog(QDialog):
         if folder:
             self.download_dir.setText(folder)
 
+    def _on_rpc_servers_edited(self, text: str) -> None:
+        try:
+            self._rpc_value = parse_servers(text)
+        except InvalidOptionError as exc:
+            self.rpc_error.setText(str(exc))  # the last valid list is kept meanwhile
+        else:
+            self.rpc_error.setText("")
+
     def _on_apply(self) -> None:
         self._settings = self.value()
         self.applied.emit(self._settings)
+        connections = self.connections_page.connections()
+        if connections != self._connections:
+            self._connections = connections
+            self.connections_applied.emit(connections)
 
     def _on_buttons_accepted(self) -> None:
         self._on_apply()

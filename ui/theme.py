@@ -59,17 +59,6 @@ def apply_theme(app: QApplication, mode: str = "system") -> Colors:
     return colors
 
 
-def follow_system(app: QApplication, mode_getter: object) -> None:
-    """Re-apply the theme when the system switches between light and dark."""
-
-    def on_change(_scheme: Qt.ColorScheme) -> None:
-        mode = mode_getter() if callable(mode_getter) else "system"
-        if mode == "system":
-            apply_theme(app, mode)
-
-    QGuiApplication.styleHints().colorSchemeChanged.connect(on_change)
-
-
 def _palette(c: Colors) -> QPalette:
     p = QPalette()
     role = QPalette.ColorRole

@@ -1,0 +1,61 @@
+"""Feeds streamed text to the chat view at a pace the GUI thread can afford.
+
+Rendering Markdown takes the GUI thread a few milliseconds per update, and while it does, the
+generation thread waits for the GIL and the CPU. So updates are coalesced: at most one every
+`MIN_INTERVAL_MS`, stretched to keep rendering under ~1/12 of the time (a slow machine or a
+long open paragraph), and never slower than `MAX_INTERVAL_MS` so the text still flows.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from ui.chat_view import ChatView
+
+MIN_INTERVAL_MS = 50
+MAX_INTERVAL_MS = 250
+_BUDGET = 12  # interval = this many times the last render's cost
+
+
+class ViewFeed(QObject):
+    def __init__(self, view: ChatView) -> None:
+        super().__init__()
+        self.view = view
+        self._message_id = ""
+        self._pending: list[tuple[bool, str]] = []  # (is_reasoning, text), in order
+        self._cost_ms = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    def add(self, message_id: str, text: str, *, reasoning: bool) -> None:
+        if message_id != self._message_id:
+            self.flush()
+            self._message_id = message_id
+        if self._pending and self._pending[-1][0] == reasoning:
+            self._pending[-1] = (reasoning, self._pending[-1][1] + text)
+        else:
+            self._pending.append((reasoning, text))
+        if not self._timer.isActive():
+            interval = max(MIN_INTERVAL_MS, min(MAX_INTERVAL_MS, int(_BUDGET * self._cost_ms)))
+            self._timer.start(interval)
+
+    def flush(self) -> None:
+        """Show everything received so far (before finishing a message)."""
+        self._timer.stop()
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        started = time.perf_counter()
+        for reasoning, text in pending:
+            if reasoning:
+                self.view.append_reasoning(self._message_id, text)
+            else:
+                self.view.append_answer(self._message_id, text)
+        self._cost_ms = (time.perf_counter() - started) * 1000
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self.flush()

@@ -1,0 +1,215 @@
+"""Remote engine connections (OpenAI-compatible servers), kept in `connections.json` in the data
+folder beside the conversations.
+
+The file holds API keys, so it is written atomically with mode 0600, its contents never reach
+the log, and `Connection`'s repr masks the key. Loading never fails: a bad entry is skipped with a
+warning that names it (never its key), a corrupt file is kept as `connections.json.bad`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from backend.errors import AppError, InvalidOptionError
+from backend.paths import app_paths
+from backend.remote_http import CONNECT_TIMEOUT, READ_TIMEOUT, Endpoint, Timeouts
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "connections.json"
+SCHEMA_VERSION = 1
+ENGINE_PREFIX = "remote:"
+
+
+class ConnectionsError(AppError, OSError):
+    """The connections file could not be written."""
+
+
+class ThinkingControl(StrEnum):
+    """How the Deep thinking toggle reaches the server."""
+
+    # chat_template_kwargs {"thinking": on, "enable_thinking": on}: V3.1+ on vLLM, SGLang,
+    # llama.cpp's server.
+    TEMPLATE = "template"
+    MODEL_PAIR = "model_pair"  # a second model for thinking: deepseek-chat / deepseek-reasoner
+    ALWAYS = "always"  # R1 and its distills: they always reason, nothing to switch
+    NEVER = "never"  # V3: no reasoning
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Connection:
+    """One server. Build with `Connection.new(...)` (checks the values and makes an id)."""
+
+    id: str
+    name: str  # the user's name for it, e.g. "DeepSeek API"
+    base_url: str
+    model: str
+    api_key: str | None = None  # secret: masked in repr and in the UI, never logged
+    thinking: ThinkingControl = ThinkingControl.TEMPLATE
+    thinking_model: str | None = None  # MODEL_PAIR: the model that answers with Deep thinking on
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
+
+    def __post_init__(self) -> None:
+        for name in ("id", "name", "base_url", "model"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidOptionError(f"A connection needs a {name.replace('_', ' ')}.")
+            object.__setattr__(self, name, value.strip())
+        Endpoint.parse(self.base_url)  # raises InvalidOptionError with the reason
+        key = self.api_key.strip() if isinstance(self.api_key, str) else None
+        object.__setattr__(self, "api_key", key or None)
+        object.__setattr__(self, "thinking", ThinkingControl(self.thinking))
+        pair = self.thinking_model.strip() if isinstance(self.thinking_model, str) else None
+        object.__setattr__(self, "thinking_model", pair or None)
+        if self.thinking is ThinkingControl.MODEL_PAIR and not self.thinking_model:
+            raise InvalidOptionError(
+                f"{self.name}: name the model that answers with Deep thinking on "
+                "(e.g. deepseek-reasoner), or choose another way to switch thinking.")
+        for name in ("connect_timeout", "read_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise InvalidOptionError(f"{self.name}: {name.replace('_', ' ')} must be a "
+                                         f"positive number of seconds, got {value!r}.")
+
+    @classmethod
+    def new(cls, name: str, base_url: str, model: str, **kw: Any) -> Connection:
+        return cls(id=uuid.uuid4().hex[:12], name=name, base_url=base_url, model=model, **kw)
+
+    @property
+    def engine_id(self) -> str:
+        """What conversations store in their `engine` column."""
+        return ENGINE_PREFIX + self.id
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint.parse(self.base_url)
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.connect_timeout, read=self.read_timeout)
+
+    def model_for(self, thinking: bool) -> str:
+        """The model that answers a turn with Deep thinking on or off."""
+        if thinking and self.thinking is ThinkingControl.MODEL_PAIR and self.thinking_model:
+            return self.thinking_model
+        return self.model
+
+    @property
+    def models_label(self) -> str:
+        if self.thinking is ThinkingControl.MODEL_PAIR:
+            return f"{self.model} / {self.thinking_model}"
+        return self.model
+
+    @property
+    def label(self) -> str:
+        """e.g. "DeepSeek API · deepseek-chat / deepseek-reasoner"."""
+        return f"{self.name} · {self.models_label}"
+
+    def masked_key(self) -> str:
+        return mask_key(self.api_key)
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            parts.append(f"{f.name}={self.masked_key()!r}" if f.name == "api_key"
+                         else f"{f.name}={value!r}")
+        return f"Connection({', '.join(parts)})"
+
+
+def mask_key(key: str | None) -> str:
+    """Enough of a key to tell two apart, never enough to use: "sk-…f00d"."""
+    if not key:
+        return ""
+    if len(key) < 12:
+        return "•" * 8
+    head = key[:3] if key[:3] in ("sk-", "hf_") else ""
+    return f"{head}…{key[-4:]}"
+
+
+def engine_connection_id(engine_id: str) -> str | None:
+    """The connection id in an engine id ("remote:abc" → "abc"); None for the local engine."""
+    return engine_id[len(ENGINE_PREFIX):] if engine_id.startswith(ENGINE_PREFIX) else None
+
+
+def default_path() -> Path:
+    return app_paths().data / FILE_NAME
+
+
+def load_connections(path: Path | None = None) -> list[Connection]:
+    """The saved connections, in the user's order. Never raises."""
+    path = path if path is not None else default_path()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        log.warning("connections file %s unreadable (%s)", path, exc.strerror)
+        return []
+    try:
+        raw = json.loads(data.decode("utf-8"))
+        entries = raw.get("connections") if isinstance(raw, dict) else None
+        if not isinstance(entries, list):
+            raise TypeError("no 'connections' list")
+    except (ValueError, TypeError) as exc:
+        bad = path.with_name(path.name + ".bad")
+        # Only the parser's complaint: its excerpt could hold a key.
+        log.warning("connections file %s is corrupt (%s); kept as %s", path,
+                    type(exc).__name__, bad.name)
+        try:
+            path.replace(bad)
+        except OSError:
+            pass
+        return []
+    found: list[Connection] = []
+    for index, entry in enumerate(entries):
+        try:
+            if not isinstance(entry, dict):
+                raise InvalidOptionError("not an object")
+            known = {f.name for f in dataclasses.fields(Connection)}
+            found.append(Connection(**{k: v for k, v in entry.items() if k in known}))
+        except (AppError, TypeError, ValueError) as exc:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            log.warning("connection %d (%r) ignored: %s", index + 1, name,
+                        exc if isinstance(exc, AppError) else type(exc).__name__)
+    return found
+
+
+def save_connections(connections: Sequence[Connection], path: Path | None = None) -> None:
+    """Write atomically and privately (mode 0600: the file holds API keys)."""
+    path = path if path is not None else default_path()
+    entries = []
+    for c in connections:
+        entry = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)}
+        entry["thinking"] = c.thinking.value
+        entries.append(entry)
+    text = json.dumps({"version": SCHEMA_VERSION, "connections": entries},
+                      ensure_ascii=False, indent=2) + "\n"
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise ConnectionsError(
+            f"Could not save the server connections to {path} ({exc.strerror or exc}). Check "
+            "that the folder is writable and the disk is not full.") from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,116 @@
+"""Benchmark: decode tokens/s through the whole GUI pipeline vs the raw llama-cpp-python loop.
+
+`python -m tests.bench.bench_pipeline [--rounds R]`: the real app, offscreen, with the ~300 MB
+generated bench model and a 512-token context: a message is sent from the composer, the
+generation thread decodes until the context is full, deltas cross to the GUI thread in batches,
+the chat view renders them as Markdown and the store saves as it streams. The pipeline's speed is
+the tokens the window received over the time between the first and the last delta, timed on the
+GUI thread. The raw loop (same model and threads) runs in the same process between rounds.
+Target: ≥ 0.9×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QObject, Slot  # noqa: E402
+
+TARGET_RATIO = 0.9
+N_CTX = 512
+# Markdown-like text that never ends by itself, so every round decodes until the context is full.
+GRAMMAR = ('root ::= "## Plan\\n\\n- step one\\n- step two\\n\\n" body\n'
+           'body ::= para body\npara ::= [a-z ,.]{150,400} ".\\n\\n"')
+
+
+class _Arrivals(QObject):
+    """Lives on the GUI thread: records when each batch of answer text reaches it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    @Slot(str, str)
+    def on_answer(self, _message_id: str, _text: str) -> None:
+        self.times.append(time.perf_counter())
+
+
+def gui_pipeline(model: Path, home: Path) -> tuple[float, int]:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.app_controller import AppController
+    from app.generation_worker import GenerationThread, GenerationWorker
+    from backend.engine import LocalEngine
+    from backend.paths import app_paths
+
+    os.environ["DEEPSEEK_LOCAL_HOME"] = str(home)
+    paths = app_paths().ensure()
+    (paths.config / "settings.json").write_text(json.dumps(
+        {"version": 1, "n_ctx": N_CTX, "welcome_shown": True}))
+    app = QApplication.instance() or QApplication([])
+    controller = AppController(app, paths, model=str(model), generation=GenerationThread(
+        GenerationWorker(LocalEngine(grammar=GRAMMAR))))
+    controller.window.show()
+    controller.start()
+    loop = QEventLoop()
+    controller.models.loaded_changed.connect(loop.quit)
+    QTimer.singleShot(120_000, loop.quit)
+    loop.exec()
+    arrivals = _Arrivals()
+    controller.generation.worker.answer.connect(arrivals.on_answer)
+    controller.chat.generating_changed.connect(loop.quit)
+    controller.window.composer.set_deep_thinking(False)
+    controller.chat.send("Write a plan.")
+    while controller.chat.streaming is not None:
+        loop.exec()
+    message = controller.store.messages(controller.chat.conversation_id)[-1]
+    controller.shutdown()
+    controller.window.close()
+    controller.window.deleteLater()
+    QApplication.processEvents()
+    tokens = message.stats.completion_tokens if message.stats else 0
+    span = arrivals.times[-1] - arrivals.times[0] if len(arrivals.times) > 1 else 0.0
+    if os.environ.get("BENCH_DEBUG"):
+        print(f"    worker-side {message.stats.decode_tps:.1f} tok/s, window-side "
+              f"{(tokens - 1) / span:.1f}, {len(arrivals.times)} batches")
+    return ((tokens - 1) / span if span > 0 else 0.0), tokens
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "deepseek-local-bench")
+    args = parser.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+
+    from backend.devices import cpu_cores
+    from tests.bench.bench_engine import bench_model, raw_loop
+
+    threads = cpu_cores()[0]
+    model = bench_model(args.dir)
+    raw, gui = [], []
+    tokens = 0
+    for i in range(args.rounds):
+        with tempfile.TemporaryDirectory() as home:
+            speed, tokens = gui_pipeline(model, Path(home) / f"round{i}")
+        gui.append(speed)
+        raw.append(raw_loop(model, tokens, 7, threads))
+    r, g = statistics.median(raw), statistics.median(gui)
+    print(f"GUI pipeline benchmark: {model.name}, {tokens} tokens per round, {threads} threads, "
+          f"{args.rounds} rounds")
+    print(f"  raw eval/sample loop      {r:8.1f} tok/s")
+    print(f"  GUI pipeline (window)     {g:8.1f} tok/s   ratio {g / r:.3f}  "
+          f"(target ≥ {TARGET_RATIO})")
+
+
+if __name__ == "__main__":
+    main()
