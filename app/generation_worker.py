@@ -29,7 +29,7 @@ from backend.store import LOCAL_ENGINE
 
 log = logging.getLogger(__name__)
 
-BATCH_SECONDS = 0.03
+BATCH_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)

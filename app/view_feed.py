@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 from ui.chat_view import ChatView
 
-MIN_INTERVAL_MS = 50
+MIN_INTERVAL_MS = 60
 MAX_INTERVAL_MS = 250
 _BUDGET = 12  # interval = this many times the last render's cost
 
