@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from backend.chat import AnswerDelta, ChatRequest, Engine, Finished, ReasoningDelta
+from backend.chat import AnswerDelta, ChatRequest, Engine, Finished, Heartbeat, ReasoningDelta
 from backend.engine import LoadCancelled, LoadSettings, LocalEngine
 from backend.errors import AppError
 from backend.offload import Machine
@@ -179,6 +179,9 @@ class GenerationWorker(QObject):
                     pending_kind = type(event)
                     pending += event.text
                     if time.perf_counter() - last_emit >= BATCH_SECONDS:
+                        flush()
+                elif isinstance(event, Heartbeat):
+                    if pending and time.perf_counter() - last_emit >= BATCH_SECONDS:
                         flush()
                 elif isinstance(event, Finished):
                     flush()

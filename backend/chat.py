@@ -71,7 +71,13 @@ class Finished:
     stats: GenerationStats
 
 
-StreamEvent = ReasoningDelta | AnswerDelta | Finished
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """Generation goes on but showed nothing new (held-back whitespace, half a tag): lets a
+    consumer that batches text release what it holds without waiting for the next delta."""
+
+
+StreamEvent = ReasoningDelta | AnswerDelta | Heartbeat | Finished
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from backend.chat import (
     FinishReason,
     Finished,
     GenerationStats,
+    Heartbeat,
     Sampling,
     StreamEvent,
 )
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_ABORTED = 2  # llama_decode's return value when the abort callback stopped it
+_ABORTED = 2
+_HEARTBEAT = Heartbeat()  # llama_decode's return value when the abort callback stopped it
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,7 @@ class LocalEngine:
                 yield from splitter.finish()
                 yield Finished(item)
             else:
-                yield from splitter.feed(item)
+                yield from splitter.feed(item) or (_HEARTBEAT,)
 
     def generate(
         self,

@@ -25,6 +25,7 @@ from backend.chat import (
     Finished,
     FinishReason,
     GenerationStats,
+    Heartbeat,
     Role,
     StreamEvent,
 )
@@ -60,6 +61,8 @@ _MODEL_MISSING = re.compile(r"model.*(not exist|does not exist|not found|unknown
                             r"|(unknown|invalid) model", re.IGNORECASE | re.DOTALL)
 _SHOWN_MODELS = 5
 DEFAULT_RETRY = RetryPolicy()
+
+HEARTBEAT = Heartbeat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +250,7 @@ class RemoteEngine:
             deltas = self._handle(event, decoder)
             if deltas is None:  # [DONE]
                 return finish_reason(decoder.finish_reason)
-            yield from deltas
+            yield from deltas or (HEARTBEAT,)
 
     def _handle(self, event: ServerEvent, decoder: ChunkDecoder) -> list[StreamEvent] | None:
         """The deltas of one event; None for the `[DONE]` that ends the stream."""

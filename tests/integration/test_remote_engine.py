@@ -16,6 +16,7 @@ from backend.chat import (
     ChatRequest,
     Finished,
     FinishReason,
+    Heartbeat,
     ReasoningDelta,
     Role,
     Sampling,
@@ -48,7 +49,15 @@ def engine(server: FakeOpenAI, model: str = "deepseek-chat", **kw: object) -> Re
 
 def run(eng: RemoteEngine, *, think: bool = False,
         messages: tuple[ChatMessage, ...] = HI, **kw: object) -> list[StreamEvent]:
-    return list(eng.chat(ChatRequest(messages=messages, deep_thinking=think, **kw)))  # type: ignore[arg-type]
+    """The stream's text and end, without the heartbeats that only pace a batching consumer."""
+    events = eng.chat(ChatRequest(messages=messages, deep_thinking=think, **kw))  # type: ignore[arg-type]
+    return [e for e in events if not isinstance(e, Heartbeat)]
+
+
+def test_chunks_without_text_yield_heartbeats(fake_openai: FakeOpenAI) -> None:
+    events = list(engine(fake_openai).chat(ChatRequest(messages=HI, deep_thinking=False)))
+    assert any(isinstance(e, Heartbeat) for e in events)  # e.g. the role-only first chunk
+    assert isinstance(events[-1], Finished)
 
 
 def split(events: list[StreamEvent]) -> tuple[str, str]:
