@@ -332,6 +332,9 @@ class ChatController(QObject):
         s = self.streaming
         if s is not None:
             self.store.save_stream(s.message_id, s.content, s.reasoning, s.thinking_seconds)
+        # Deltas the worker queued before it stopped arrive after the store is closed: with
+        # nothing streaming, the slots ignore them.
+        self.streaming = None
 
 
 class ModelContext(Protocol):
