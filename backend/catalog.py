@@ -17,14 +17,17 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from backend import i18n
 from backend.chat import Sampling
 from backend.download_errors import QuantNotFoundError, RemoteSplitSetIncompleteError
 from backend.errors import AppError
 from backend.family import ModelFamily, ThinkingMode
 from backend.hub import RemoteFile, RepoSnapshot
+from backend.i18n import translate
 from backend.model_units import UnitKind, group_units
 
 SCHEMA_VERSION = 1
+LOCALIZED_FIELDS = frozenset({"parameters", "license", "license_note", "description"})
 FAMILIES = tuple(f.value for f in ModelFamily if f is not ModelFamily.OTHER)
 
 
@@ -52,6 +55,17 @@ class CatalogModel:
     license_note: str
     description: str
     quants: tuple[QuantSpec, ...]
+    # (language, field, text): the catalog's own translations of the descriptive fields
+    localized: tuple[tuple[str, str, str], ...] = ()
+
+    def text(self, field: str) -> str:
+        """`field` (parameters, license, license_note, description) in the interface language,
+        English where the catalog has no translation."""
+        language = i18n.language()
+        for lang, name, text in self.localized:
+            if lang == language and name == field:
+                return text
+        return str(getattr(self, field))
 
     def quant(self, name: str) -> QuantSpec | None:
         return next((q for q in self.quants if q.quant.lower() == name.lower()), None)
@@ -127,12 +141,19 @@ def load_catalog(path: Path | None = None) -> Catalog:
         raw = json.loads(text)
     except (OSError, ValueError) as err:
         raise CatalogError(
-            f"The model catalog {where} cannot be read ({err}). Fix the file or reinstall the app."
+            translate(
+                "Catalog",
+                "The model catalog {where} cannot be read ({error}). Fix the file or reinstall the "
+                "app.",
+            ).format(where=where, error=err)
         ) from err
     if raw.get("schema") != SCHEMA_VERSION:
         raise CatalogError(
-            f"The model catalog {where} has schema {raw.get('schema')!r}; this app reads schema "
-            f"{SCHEMA_VERSION}. Update the app or the file."
+            translate(
+                "Catalog",
+                "The model catalog {where} has schema {schema!r}; this app reads schema "
+                "{supported}. Update the app or the file.",
+            ).format(where=where, schema=raw.get("schema"), supported=SCHEMA_VERSION)
         )
     return Catalog(tuple(_parse_model(item, i, where) for i, item in enumerate(raw["models"])))
 
@@ -140,24 +161,33 @@ def load_catalog(path: Path | None = None) -> Catalog:
 def _parse_model(item: dict[str, Any], index: int, where: str) -> CatalogModel:
     def fail(key: str, expected: str) -> CatalogError:
         return CatalogError(
-            f"The model catalog {where} is invalid: models[{index}].{key} must be {expected} "
-            f"(got {item.get(key)!r}). Fix the file or reinstall the app."
+            translate(
+                "Catalog",
+                "The model catalog {where} is invalid: models[{index}].{key} must be {expected} "
+                "(got {value!r}). Fix the file or reinstall the app.",
+            ).format(where=where, index=index, key=key, expected=expected, value=item.get(key))
         )
+
+    def one_of(values: Iterable[str]) -> str:
+        return translate("Catalog", "one of {values}").format(values=", ".join(values))
 
     for key in ("id", "name", "repo", "license", "license_note"):
         if not isinstance(item.get(key), str) or not item[key]:
-            raise fail(key, "a non-empty string")
+            raise fail(key, translate("Catalog", "a non-empty string"))
     if "/" not in item["repo"]:
-        raise fail("repo", "owner/name")
+        raise fail("repo", translate("Catalog", "owner/name"))
     if item.get("family") not in FAMILIES:
-        raise fail("family", "one of " + ", ".join(FAMILIES))
+        raise fail("family", one_of(FAMILIES))
     try:
         thinking = ThinkingMode(str(item.get("thinking")))
     except ValueError:
-        raise fail("thinking", "one of always, never, hybrid") from None
+        raise fail("thinking", one_of(("always", "never", "hybrid"))) from None
     sampling = item.get("sampling") or {}
     if not all(isinstance(sampling.get(k), int | float) for k in ("temperature", "top_p")):
-        raise fail("sampling", 'an object like {"temperature": 0.6, "top_p": 0.95}')
+        example = '{"temperature": 0.6, "top_p": 0.95}'
+        raise fail(
+            "sampling", translate("Catalog", "an object like {example}").format(example=example)
+        )
     default_patterns = item.get("pattern")
     if isinstance(default_patterns, str):
         default_patterns = [default_patterns]
@@ -171,10 +201,13 @@ def _parse_model(item: dict[str, Any], index: int, where: str) -> CatalogModel:
         if isinstance(patterns, str):
             patterns = [patterns]
         if not name or not patterns:
-            raise fail("quants", "quant names, with a pattern for the model or each quant")
+            raise fail(
+                "quants",
+                translate("Catalog", "quant names, with a pattern for the model or each quant"),
+            )
         quants.append(QuantSpec(name, tuple(p.replace("{quant}", name) for p in patterns)))
     if not quants:
-        raise fail("quants", "a non-empty list")
+        raise fail("quants", translate("Catalog", "a non-empty list"))
     return CatalogModel(
         id=item["id"],
         name=item["name"],
@@ -190,6 +223,13 @@ def _parse_model(item: dict[str, Any], index: int, where: str) -> CatalogModel:
         license_note=item["license_note"],
         description=item.get("description", ""),
         quants=tuple(quants),
+        localized=tuple(
+            (lang, key, text)
+            for lang in i18n.TRANSLATED
+            if isinstance(item.get(lang), dict)
+            for key, text in item[lang].items()
+            if key in LOCALIZED_FIELDS and isinstance(text, str) and text
+        ),
     )
 
 
@@ -241,9 +281,14 @@ def quant_files(
     spec = model.quant(quant) if model else None
     files = match_files(snapshot.files, spec) if spec else guess_quant_files(snapshot.files, quant)
     if not files:
+        quants = ", ".join(available_quants(snapshot, catalog)) or translate(
+            "Catalog", "none found"
+        )
         raise QuantNotFoundError(
-            f"No {quant} files in {snapshot.repo} at revision {snapshot.commit[:12]}. "
-            f"Quants there: {', '.join(available_quants(snapshot, catalog)) or 'none found'}."
+            translate(
+                "Catalog",
+                "No {quant} files in {repo} at revision {commit}. Quants there: {quants}.",
+            ).format(quant=quant, repo=snapshot.repo, commit=snapshot.commit[:12], quants=quants)
         )
     check_complete(snapshot, files)
     return files
@@ -253,9 +298,17 @@ def check_complete(snapshot: RepoSnapshot, files: Iterable[RemoteFile]) -> None:
     for unit in group_units([f.path for f in files]):
         if unit.kind is UnitKind.SPLIT and unit.missing:
             raise RemoteSplitSetIncompleteError(
-                f"The hub has an incomplete split set {unit.name} in {snapshot.repo} at revision "
-                f"{snapshot.commit[:12]}: {', '.join(unit.missing)} missing. It could not be "
-                "loaded; choose another quant or revision."
+                translate(
+                    "Catalog",
+                    "The hub has an incomplete split set {name} in {repo} at revision "
+                    "{commit}: {missing} missing. It could not be "
+                    "loaded; choose another quant or revision.",
+                ).format(
+                    name=unit.name,
+                    repo=snapshot.repo,
+                    commit=snapshot.commit[:12],
+                    missing=", ".join(unit.missing),
+                )
             )
 
 
@@ -284,7 +337,9 @@ def resolve_model(model: CatalogModel, snapshot: RepoSnapshot) -> list[CatalogOp
         files = match_files(snapshot.files, spec)
         problem = None
         if not files:
-            problem = f"not on the hub at revision {snapshot.commit[:12]}"
+            problem = translate("Catalog", "not on the hub at revision {commit}").format(
+                commit=snapshot.commit[:12]
+            )
         else:
             try:
                 check_complete(snapshot, files)

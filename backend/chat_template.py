@@ -19,6 +19,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from backend.errors import TemplateError, UnsafeTemplateError
+from backend.i18n import translate
 
 # Names a template may read without defining them. Anything else resolves to Undefined (harmless),
 # but a template that *calls* or *takes an attribute of* a name we never provide is reaching for
@@ -65,7 +66,9 @@ def _tojson(
 
 
 def _raise_exception(message: str) -> None:
-    raise TemplateError(f"The model's chat template refused this conversation: {message}")
+    raise TemplateError(translate(
+        "ChatTemplate", "The model's chat template refused this conversation: {message}"
+    ).format(message=message))
 
 
 def _strftime_now(date_format: str) -> str:
@@ -80,11 +83,13 @@ class _ChatTemplateEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if len(seq) * count > _MAX_REPEAT_LEN:
-                        raise SecurityError("repeating a value this many times is not allowed")
+                if (isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+                        and len(seq) * count > _MAX_REPEAT_LEN):
+                    raise SecurityError(translate(
+                        "ChatTemplate", "repeating a value this many times is not allowed"
+                    ))
         if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
-            raise SecurityError("an exponent this large is not allowed")
+            raise SecurityError(translate("ChatTemplate", "an exponent this large is not allowed"))
         return super().call_binop(context, operator, left, right)
 
 
@@ -105,10 +110,11 @@ _ENV = _make_environment()
 
 
 def _unsafe(what: str) -> UnsafeTemplateError:
-    return UnsafeTemplateError(
-        f"The model's chat template tries to reach '{what}', which a chat template never needs. "
-        "It was not run; this file may have been tampered with."
-    )
+    return UnsafeTemplateError(translate(
+        "ChatTemplate",
+        "The model's chat template tries to reach '{what}', which a chat template never needs. "
+        "It was not run; this file may have been tampered with.",
+    ).format(what=what))
 
 
 def _walk(node: nodes.Node) -> Iterator[nodes.Node]:
@@ -153,22 +159,22 @@ def _check(tree: nodes.Template) -> None:
             raise _unsafe(node.attr)
         if isinstance(node, nodes.Getitem):
             key = node.arg
-            if isinstance(key, nodes.Const) and isinstance(key.value, str):
-                if key.value.startswith("_"):
-                    raise _unsafe(key.value)
+            if (isinstance(key, nodes.Const) and isinstance(key.value, str)
+                    and key.value.startswith("_")):
+                raise _unsafe(key.value)
         if isinstance(node, nodes.Filter):
             for arg in _attribute_argument(node):
                 if node.name == "attr" and not isinstance(arg, nodes.Const):
-                    raise _unsafe("|attr() with a computed name")
+                    raise _unsafe(translate("ChatTemplate", "|attr() with a computed name"))
                 if isinstance(arg, nodes.Const) and str(arg.value).startswith("_"):
                     raise _unsafe(str(arg.value))
         if isinstance(node, nodes.Const) and isinstance(node.value, str):
             dunder = _DUNDER.search(node.value)
             if dunder:
                 raise _unsafe(dunder.group())
-        if isinstance(node, nodes.Name) and node.ctx == "load":
-            if node.name in _FORBIDDEN_NAMES and node.name not in declared:
-                raise _unsafe(node.name)
+        if (isinstance(node, nodes.Name) and node.ctx == "load"
+                and node.name in _FORBIDDEN_NAMES and node.name not in declared):
+            raise _unsafe(node.name)
         if isinstance(node, (nodes.Getattr, nodes.Call)):
             base = node.node
             if isinstance(base, nodes.Name) and base.name not in allowed:
@@ -181,15 +187,18 @@ def _compile(source: str) -> jinja2.Template:
     try:
         tree = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"The model's chat template has a syntax error on line {exc.lineno}: {exc.message}. "
-            "The template inside the file cannot be used."
-        ) from None
+        raise TemplateError(translate(
+            "ChatTemplate",
+            "The model's chat template has a syntax error on line {line}: {error}. "
+            "The template inside the file cannot be used.",
+        ).format(line=exc.lineno, error=exc.message)) from None
     _check(tree)
     try:
         return _ENV.from_string(tree)
     except jinja2.TemplateError as exc:  # pragma: no cover - parse already succeeded
-        raise TemplateError(f"The model's chat template could not be compiled: {exc}") from None
+        raise TemplateError(translate(
+            "ChatTemplate", "The model's chat template could not be compiled: {error}"
+        ).format(error=exc)) from None
 
 
 def check_chat_template(template: str) -> None:
@@ -220,16 +229,19 @@ def render_chat_template(
     except TemplateError:
         raise  # raise_exception() from the template: its message is already for the user
     except SecurityError as exc:
-        raise UnsafeTemplateError(
-            f"The model's chat template tried to do something a chat template never needs "
-            f"({exc}). It was stopped; this file may have been tampered with."
-        ) from None
+        raise UnsafeTemplateError(translate(
+            "ChatTemplate",
+            "The model's chat template tried to do something a chat template never needs "
+            "({error}). It was stopped; this file may have been tampered with.",
+        ).format(error=exc)) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(
-            f"The model's chat template failed while building the prompt: {exc.message}."
-        ) from None
-    except Exception as exc:  # a template is foreign code: any failure is the file's, not ours
-        raise TemplateError(
-            "The model's chat template failed while building the prompt: "
-            f"{type(exc).__name__}: {exc}."
-        ) from None
+        raise TemplateError(_failed(exc.message)) from None
+    # A template is foreign code: any failure is the file's, not ours.
+    except Exception as exc:  # noqa: BLE001
+        raise TemplateError(_failed(f"{type(exc).__name__}: {exc}")) from None
+
+
+def _failed(error: object) -> str:
+    return translate(
+        "ChatTemplate", "The model's chat template failed while building the prompt: {error}."
+    ).format(error=error)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import AppError, InvalidOptionError
+from backend.i18n import translate
 from backend.paths import app_paths
 from backend.remote_http import CONNECT_TIMEOUT, READ_TIMEOUT, Endpoint, Timeouts
 
@@ -64,7 +65,7 @@ class Connection:
         for name in ("id", "name", "base_url", "model"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
-                raise InvalidOptionError(f"A connection needs a {name.replace('_', ' ')}.")
+                raise InvalidOptionError(_needs(name))
             object.__setattr__(self, name, value.strip())
         Endpoint.parse(self.base_url)  # raises InvalidOptionError with the reason
         key = self.api_key.strip() if isinstance(self.api_key, str) else None
@@ -73,14 +74,14 @@ class Connection:
         pair = self.thinking_model.strip() if isinstance(self.thinking_model, str) else None
         object.__setattr__(self, "thinking_model", pair or None)
         if self.thinking is ThinkingControl.MODEL_PAIR and not self.thinking_model:
-            raise InvalidOptionError(
-                f"{self.name}: name the model that answers with Deep thinking on "
-                "(e.g. deepseek-reasoner), or choose another way to switch thinking.")
+            raise InvalidOptionError(translate(
+                "Connections", "{name}: name the model that answers with Deep thinking on "
+                "(e.g. deepseek-reasoner), or choose another way to switch thinking."
+            ).format(name=self.name))
         for name in ("connect_timeout", "read_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise InvalidOptionError(f"{self.name}: {name.replace('_', ' ')} must be a "
-                                         f"positive number of seconds, got {value!r}.")
+                raise InvalidOptionError(_bad_timeout(name).format(name=self.name, value=value))
 
     @classmethod
     def new(cls, name: str, base_url: str, model: str, **kw: Any) -> Connection:
@@ -126,6 +127,26 @@ class Connection:
             parts.append(f"{f.name}={self.masked_key()!r}" if f.name == "api_key"
                          else f"{f.name}={value!r}")
         return f"Connection({', '.join(parts)})"
+
+
+def _needs(field: str) -> str:
+    """The message for a connection without `field`."""
+    if field == "id":
+        return translate("Connections", "A connection needs a id.")
+    if field == "name":
+        return translate("Connections", "A connection needs a name.")
+    if field == "base_url":
+        return translate("Connections", "A connection needs a base url.")
+    return translate("Connections", "A connection needs a model.")
+
+
+def _bad_timeout(field: str) -> str:
+    """The template ({name}, {value}) for a timeout that is not a positive number."""
+    if field == "connect_timeout":
+        return translate("Connections", "{name}: connect timeout must be a positive number of "
+                         "seconds, got {value!r}.")
+    return translate("Connections", "{name}: read timeout must be a positive number of seconds, "
+                     "got {value!r}.")
 
 
 def mask_key(key: str | None) -> str:
@@ -176,7 +197,7 @@ def load_connections(path: Path | None = None) -> list[Connection]:
     for index, entry in enumerate(entries):
         try:
             if not isinstance(entry, dict):
-                raise InvalidOptionError("not an object")
+                raise InvalidOptionError(translate("Connections", "not an object"))
             known = {f.name for f in dataclasses.fields(Connection)}
             found.append(Connection(**{k: v for k, v in entry.items() if k in known}))
         except (AppError, TypeError, ValueError) as exc:
@@ -207,9 +228,10 @@ def save_connections(connections: Sequence[Connection], path: Path | None = None
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise ConnectionsError(
-            f"Could not save the server connections to {path} ({exc.strerror or exc}). Check "
-            "that the folder is writable and the disk is not full.") from exc
+        raise ConnectionsError(translate(
+            "Connections", "Could not save the server connections to {path} ({error}). Check "
+            "that the folder is writable and the disk is not full."
+        ).format(path=path, error=exc.strerror or exc)) from exc
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

@@ -35,6 +35,7 @@ from backend.download_state import (
 )
 from backend.file_lock import FileLock
 from backend.hub import Hub, RangeNotSatisfiableError, RemoteFile, TransientNetworkError
+from backend.i18n import translate
 from backend.verify import StreamHasher, expected_hash, feed_file, short
 
 Emit = Callable[[DownloadEvent], None]
@@ -138,8 +139,11 @@ class FileTransfer:
         lock = FileLock(self.part.with_name(self.part.name + ".lock"))
         if not lock.acquire(blocking=False):
             raise DownloadInProgressError(
-                f"{self.file.name} is already being downloaded by another DeepSeek Local process. "
-                "Wait for it to finish (or close it), then try again."
+                translate(
+                    "DownloadJob",
+                    "{name} is already being downloaded by another DeepSeek Local process. "
+                    "Wait for it to finish (or close it), then try again.",
+                ).format(name=self.file.name)
             )
         try:
             return self._run_locked()
@@ -177,14 +181,20 @@ class FileTransfer:
         if self.offset != size:
             self.part.unlink(missing_ok=True)
             raise SizeMismatchError(
-                f"{self.file.name} from {self.repo} has {self.offset} bytes, the hub announced "
-                f"{size}; the file was removed. Download it again."
+                translate(
+                    "DownloadJob",
+                    "{name} from {repo} has {got} bytes, the hub announced "
+                    "{size}; the file was removed. Download it again.",
+                ).format(name=self.file.name, repo=self.repo, got=self.offset, size=size)
             )
         if digest != expected:
             self.part.unlink(missing_ok=True)
             raise ChecksumMismatchError(
-                f"Checksum mismatch for {self.file.name} (expected {short(expected)}, got "
-                f"{short(digest)}); the damaged file was removed. Download it again."
+                translate(
+                    "DownloadJob",
+                    "Checksum mismatch for {name} (expected {expected}, got "
+                    "{got}); the damaged file was removed. Download it again.",
+                ).format(name=self.file.name, expected=short(expected), got=short(digest))
             )
         return digest
 
@@ -208,7 +218,9 @@ class FileTransfer:
             try:
                 self._receive(out, hasher)
                 if self.offset < size and not self.control.should_stop():
-                    raise TransientNetworkError("the server closed the connection early")
+                    raise TransientNetworkError(
+                        translate("DownloadJob", "the server closed the connection early")
+                    )
             except RangeNotSatisfiableError:
                 self._restart(out, hasher)
                 continue
@@ -216,9 +228,19 @@ class FileTransfer:
                 failures = 1 if self.offset > before else failures + 1
                 if failures > self.policy.max_attempts:
                     raise HubUnreachableError(
-                        f"Downloading {self.file.name} from {self.repo} failed {failures} times in "
-                        f"a row ({err.reason}). {self.offset} of {size} bytes are kept: check "
-                        "your connection and run the download again to resume."
+                        translate(
+                            "DownloadJob",
+                            "Downloading {name} from {repo} failed {failures} times in "
+                            "a row ({reason}). {done} of {size} bytes are kept: check "
+                            "your connection and run the download again to resume.",
+                        ).format(
+                            name=self.file.name,
+                            repo=self.repo,
+                            failures=failures,
+                            reason=err.reason,
+                            done=self.offset,
+                            size=size,
+                        )
                     ) from err
                 delay = self.policy.delay(failures, err.retry_after)
                 self.emit(
@@ -251,8 +273,11 @@ class FileTransfer:
             for chunk in stream.chunks():
                 if self.offset + len(chunk) > size:
                     raise SizeMismatchError(
-                        f"The hub sent more than the announced {size} bytes of {self.file.name} "
-                        f"from {self.repo}. Download it again later."
+                        translate(
+                            "DownloadJob",
+                            "The hub sent more than the announced {size} bytes of {name} "
+                            "from {repo}. Download it again later.",
+                        ).format(size=size, name=self.file.name, repo=self.repo)
                     )
                 self._write(out, chunk)
                 hasher.update(chunk)
@@ -276,9 +301,18 @@ class FileTransfer:
             except OSError:
                 pass
             raise DiskFullError(
-                f"The disk is full: writing {self.file.name} to {self.part.parent} failed after "
-                f"{self.offset} of {self.file.size} bytes. The partial file was kept; free up at "
-                f"least {_size(self.file.size - self.offset)} and run the download again to resume."
+                translate(
+                    "DownloadJob",
+                    "The disk is full: writing {name} to {folder} failed after "
+                    "{done} of {size} bytes. The partial file was kept; free up at "
+                    "least {missing} and run the download again to resume.",
+                ).format(
+                    name=self.file.name,
+                    folder=self.part.parent,
+                    done=self.offset,
+                    size=self.file.size,
+                    missing=_size(self.file.size - self.offset),
+                )
             ) from err
 
     def _restart(self, out: BinaryIO, hasher: StreamHasher) -> None:

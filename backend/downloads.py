@@ -37,6 +37,7 @@ from backend.download_state import (
 )
 from backend.errors import InvalidOptionError
 from backend.hub import Hub, RemoteFile
+from backend.i18n import translate
 from backend.manifest import Manifest, ManifestEntry, ManifestFile
 from backend.model_units import UnitKind, group_units
 from backend.split_names import parse_split_name
@@ -125,11 +126,16 @@ def plan_download(
     """
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise InvalidOptionError(
-            f"{repo!r} is not a Hugging Face repo id. Use owner/name, e.g. "
-            "unsloth/DeepSeek-R1-GGUF."
+            translate(
+                "Downloads",
+                "{repo!r} is not a Hugging Face repo id. Use owner/name, e.g. "
+                "unsloth/DeepSeek-R1-GGUF.",
+            ).format(repo=repo)
         )
     if quant and paths:
-        raise InvalidOptionError("Choose either a quant or file paths to download, not both.")
+        raise InvalidOptionError(
+            translate("Downloads", "Choose either a quant or file paths to download, not both.")
+        )
     snapshot = hub.snapshot(repo, revision)
     if quant:
         files = quant_files(snapshot, quant, catalog)
@@ -139,8 +145,13 @@ def plan_download(
             file = snapshot.file(path.strip("/"))
             if file is None:
                 raise RemoteFileNotFoundError(
-                    f"{path} is not a file of {repo} at revision {snapshot.commit[:12]}. Check "
-                    f"the path (folders included) on {hub.repo_page(repo)}."
+                    translate(
+                        "Downloads",
+                        "{path} is not a file of {repo} at revision {commit}. Check "
+                        "the path (folders included) on {page}.",
+                    ).format(
+                        path=path, repo=repo, commit=snapshot.commit[:12], page=hub.repo_page(repo)
+                    )
                 )
             for member in _split_set(snapshot.files, file):
                 if member not in wanted:
@@ -152,19 +163,25 @@ def plan_download(
             u for u in group_units([f.path for f in snapshot.files]) if u.kind is not UnitKind.OTHER
         ]
         if len(units) != 1:
-            names = ", ".join(u.name for u in units[:8]) or "none"
+            names = ", ".join(u.name for u in units[:8]) or translate("Downloads", "none")
             raise InvalidOptionError(
-                f"{repo} holds {len(units)} models ({names}): choose a quant or the files to "
-                "download."
+                translate(
+                    "Downloads",
+                    "{repo} holds {count} models ({names}): choose a quant or the files to "
+                    "download.",
+                ).format(repo=repo, count=len(units), names=names)
             )
         files = tuple(f for p in units[0].paths if (f := snapshot.file(p)) is not None)
         check_complete(snapshot, files)
     for file in files:
         if file.size > MAX_HTTP_FILE_SIZE:
             raise FileTooLargeError(
-                f"{file.name} is {file.size / 1e9:.1f} GB: the hub serves files over 50 GB only "
-                "through its xet protocol, which this app does not use. Choose a quant split into "
-                "smaller parts."
+                translate(
+                    "Downloads",
+                    "{name} is {gb:.1f} GB: the hub serves files over 50 GB only "
+                    "through its xet protocol, which this app does not use. Choose a quant split "
+                    "into smaller parts.",
+                ).format(name=file.name, gb=file.size / 1e9)
             )
     return DownloadPlan(
         repo=repo,
@@ -304,9 +321,18 @@ class Downloader:
         if free < needed:
             what = f"{plan.repo} ({plan.quant})" if plan.quant else plan.repo
             raise InsufficientDiskSpaceError(
-                f"Not enough disk space for {what}: the download needs {_gb(needed)} more, but "
-                f"{where} has only {_gb(free)} free. Free up {_gb(needed - free)} or download to "
-                "another folder."
+                translate(
+                    "Downloads",
+                    "Not enough disk space for {what}: the download needs {needed} more, but "
+                    "{where} has only {free} free. Free up {missing} or download to "
+                    "another folder.",
+                ).format(
+                    what=what,
+                    needed=_gb(needed),
+                    where=where,
+                    free=_gb(free),
+                    missing=_gb(needed - free),
+                )
             )
 
     def _reuse(

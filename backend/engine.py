@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from backend.chat import (
     ChatRequest,
-    FinishReason,
     Finished,
+    FinishReason,
     GenerationStats,
     Heartbeat,
     Sampling,
@@ -37,6 +37,7 @@ from backend.errors import (
     OutOfMemoryError,
 )
 from backend.family import default_sampling
+from backend.i18n import translate
 from backend.model_info import ModelInfo, inspect_model
 from backend.offload import Machine, OffloadPlan, PlanOptions, plan_offload
 from backend.prompting import build_prompt
@@ -231,11 +232,12 @@ class LocalEngine:
         tokens = native.tokenize(prompt)
         n_ctx = native.n_ctx
         if len(tokens) >= n_ctx:
-            raise ContextOverflowError(
-                f"This conversation is {len(tokens):,} tokens long, more than the "
-                f"{n_ctx:,}-token context the model was loaded with. Start a new "
-                "conversation, or raise the context length in Settings."
-            )
+            raise ContextOverflowError(translate(
+                "Engine",
+                "This conversation is {tokens:,} tokens long, more than the "
+                "{n_ctx:,}-token context the model was loaded with. Start a new "
+                "conversation, or raise the context length in Settings.",
+            ).format(tokens=len(tokens), n_ctx=n_ctx))
         cached = self._reuse_prefix(native, tokens)
         native.set_abortable(True)
         try:
@@ -277,7 +279,9 @@ class LocalEngine:
                         finish = FinishReason.CANCELLED
                         break
                     if status != 0:
-                        raise GenerationError(f"llama.cpp failed while generating (code {status}).")
+                        raise GenerationError(translate(
+                            "Engine", "llama.cpp failed while generating (code {status})."
+                        ).format(status=status))
                     self._cache_tokens.append(token)
             finally:
                 sampler.free()
@@ -303,7 +307,7 @@ class LocalEngine:
 
     def _require_loaded(self) -> LoadedModel:
         if self.loaded is None or self._native is None:
-            raise AppError("No model is loaded. Choose a model first.")
+            raise AppError(translate("Engine", "No model is loaded. Choose a model first."))
         return self.loaded
 
     def _require_native(self) -> NativeModel:
@@ -337,10 +341,11 @@ class LocalEngine:
                 return FinishReason.CANCELLED
             if status != 0:
                 native.forget_after(begin)
-                raise GenerationError(
-                    f"llama.cpp could not evaluate the prompt (code {status}). If this keeps "
-                    "happening, lower the context length or reload the model."
-                )
+                raise GenerationError(translate(
+                    "Engine",
+                    "llama.cpp could not evaluate the prompt (code {status}). If this keeps "
+                    "happening, lower the context length or reload the model.",
+                ).format(status=status))
             self._cache_tokens.extend(chunk)
         return None
 
@@ -355,9 +360,12 @@ def _load_error(info: ModelInfo, plan: OffloadPlan, reason: str) -> AppError:
     low = reason.lower()
     if any(s in low for s in ("out of memory", "failed to allocate", "unable to allocate",
                               "cudamalloc", "failed to create", "not enough memory")):
-        return OutOfMemoryError(
-            f"Not enough memory to load {info.label} with this placement "
-            f"({plan.summary()}): {reason}. Keep more layers' experts in RAM in Settings, or "
-            "lower the context length."
-        )
-    return ModelLoadError(f"llama.cpp could not load {info.path.name}: {reason}")
+        return OutOfMemoryError(translate(
+            "Engine",
+            "Not enough memory to load {model} with this placement "
+            "({plan}): {reason}. Keep more layers' experts in RAM in Settings, or "
+            "lower the context length.",
+        ).format(model=info.label, plan=plan.summary(), reason=reason))
+    return ModelLoadError(translate(
+        "Engine", "llama.cpp could not load {name}: {reason}"
+    ).format(name=info.path.name, reason=reason))

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from backend.chat import Sampling
 from backend.errors import TemplateError
+from backend.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,9 @@ def _label(
         return name.strip()
     if file_name and (stem := _clean_file_name(file_name)):
         return stem
-    return f"Unknown {arch} model" if arch else "Unknown model"
+    if arch:
+        return translate("Family", "Unknown {arch} model").format(arch=arch)
+    return translate("Family", "Unknown model")
 
 
 def detect_family(

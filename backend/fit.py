@@ -11,10 +11,12 @@ import math
 import re
 
 from backend.catalog import CatalogOption, Verdict, VerdictFn
-from backend.deepseek_shapes import DISTILLS, RECIPES, dense_layout, deepseek_v3_layout, scaled_to
+from backend.deepseek_shapes import DISTILLS, RECIPES, deepseek_v3_layout, dense_layout, scaled_to
 from backend.family import ModelFamily
+from backend.i18n import translate
 from backend.model_layout import ModelLayout
-from backend.offload import Machine, OffloadPlan, PlanOptions, Verdict as PlanVerdict, plan_offload
+from backend.offload import Machine, OffloadPlan, PlanOptions, plan_offload
+from backend.offload import Verdict as PlanVerdict
 from backend.units import format_bytes
 
 MOE_PARAMS = 671e9
@@ -49,15 +51,23 @@ def fit_verdict(option: CatalogOption, machine: Machine, n_ctx: int = 8192) -> V
 
 
 def verdict_text(plan: OffloadPlan, *, dense: bool = False) -> str:
-    speed = f"~{plan.expected_tps:.0f} tok/s" if plan.expected_tps >= 2 else f"~{plan.expected_tps:.1f} tok/s"
+    tps = plan.expected_tps
+    if tps >= 2:
+        speed = translate("Fit", "~{tps:.0f} tok/s").format(tps=tps)
+    else:
+        speed = translate("Fit", "~{tps:.1f} tok/s").format(tps=tps)
     if plan.verdict is PlanVerdict.FITS_GPU:
-        return "Runs on your GPU"
+        return translate("Fit", "Runs on your GPU")
     if plan.verdict is PlanVerdict.EXPERTS_IN_RAM:
-        return f"GPU + CPU ({speed})" if dense else f"GPU + experts in RAM ({speed})"
+        if dense:
+            return translate("Fit", "GPU + CPU ({speed})").format(speed=speed)
+        return translate("Fit", "GPU + experts in RAM ({speed})").format(speed=speed)
     if plan.verdict is PlanVerdict.CPU_ONLY:
-        return f"CPU only ({speed})"
+        return translate("Fit", "CPU only ({speed})").format(speed=speed)
     needed = plan.gpu_bytes + plan.cpu_bytes
-    return f"Too large for this machine (needs {format_bytes(needed)} RAM+VRAM)"
+    return translate(
+        "Fit", "Too large for this machine (needs {size} RAM+VRAM)"
+    ).format(size=format_bytes(needed))
 
 
 def _rank(option: CatalogOption, plan: OffloadPlan) -> float:

@@ -13,6 +13,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from backend import llama_libs
 from backend.errors import (
@@ -24,9 +25,10 @@ from backend.errors import (
     UnsupportedArchitectureError,
     UnsupportedQuantError,
 )
-from backend.quant_types import MAINLINE_TYPES, describe_unsupported
-from backend.units import format_bytes
+from backend.i18n import translate
+from backend.quant_types import MAINLINE_TYPES, unsupported_quant_message
 from backend.split_names import parse_byte_split_name, parse_split_name
+from backend.units import format_bytes
 
 GGUF_MAGIC = b"GGUF"
 _DEFAULT_ALIGNMENT = 32
@@ -128,11 +130,12 @@ def read_model(path: str | Path, *, check_support: bool = True) -> GGUFModel:
         _check_split_set(parts, headers)
     elif first.metadata.get("split.count", 1) not in (0, 1):
         count = first.metadata["split.count"]
-        raise MissingSplitPartError(
-            f"{path.name} is part of a model split into {count} files, but its name does not "
+        raise MissingSplitPartError(translate(
+            "GgufFile",
+            "{name} is part of a model split into {count} files, but its name does not "
             "follow the NAME-00001-of-0000N.gguf pattern, so the other parts cannot be found. "
-            "Restore the original file names."
-        )
+            "Restore the original file names.",
+        ).format(name=path.name, count=count))
     tensors = tuple(t for h in headers for t in h.tensors)
     model = GGUFModel(
         path=parts[0],
@@ -152,28 +155,31 @@ def check_supported(model: GGUFModel) -> None:
     arch = model.arch
     name = model.path.name
     if not arch:
-        raise UnsupportedArchitectureError(
-            f"{name} does not say which model architecture it holds "
-            "(general.architecture is missing), so llama.cpp cannot load it."
-        )
+        raise UnsupportedArchitectureError(translate(
+            "GgufFile",
+            "{name} does not say which model architecture it holds "
+            "(general.architecture is missing), so llama.cpp cannot load it.",
+        ).format(name=name))
     if not arch.isprintable() or len(arch) > 64:
-        raise ModelFileError(f"{name} is damaged: its architecture name is garbled. "
-                             "Download it again.")
+        raise ModelFileError(translate(
+            "GgufFile", "{name} is damaged: its architecture name is garbled. Download it again."
+        ).format(name=name))
     if arch == "clip" or model.metadata.get("clip.has_vision_encoder"):
-        raise UnsupportedArchitectureError(
-            f"{name} is a vision projector (mmproj), not a language model. "
-            "Choose the model's main GGUF file instead."
-        )
+        raise UnsupportedArchitectureError(translate(
+            "GgufFile",
+            "{name} is a vision projector (mmproj), not a language model. "
+            "Choose the model's main GGUF file instead.",
+        ).format(name=name))
     if not llama_libs.is_supported_architecture(arch):
-        raise UnsupportedArchitectureError(
-            f"{name} holds a '{arch}' model, an architecture this version of llama.cpp cannot "
-            "run. Update the app, or choose a DeepSeek GGUF."
-        )
+        raise UnsupportedArchitectureError(translate(
+            "GgufFile",
+            "{name} holds a '{arch}' model, an architecture this version of llama.cpp cannot "
+            "run. Update the app, or choose a DeepSeek GGUF.",
+        ).format(name=name, arch=arch))
     for tensor in model.tensors:
         if tensor.type_id not in MAINLINE_TYPES:
             raise UnsupportedQuantError(
-                f"{name} cannot be loaded: tensor {tensor.name} uses "
-                f"{describe_unsupported(tensor.type_id)}."
+                unsupported_quant_message(name, tensor.name, tensor.type_id)
             )
 
 
@@ -219,47 +225,56 @@ class _Header:
                     mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
                 )
         except IsADirectoryError:
-            raise NotGGUFError(f"{path.name} is a folder, not a model file.") from None
+            raise NotGGUFError(translate(
+                "GgufFile", "{name} is a folder, not a model file."
+            ).format(name=path.name)) from None
         except FileNotFoundError:
-            raise ModelFileError(f"{path.name} does not exist (looked in {path.parent}).") from None
+            raise ModelFileError(translate(
+                "GgufFile", "{name} does not exist (looked in {folder})."
+            ).format(name=path.name, folder=path.parent)) from None
         except PermissionError:
-            raise ModelFileError(f"{path.name} cannot be read: permission denied.") from None
+            raise ModelFileError(translate(
+                "GgufFile", "{name} cannot be read: permission denied."
+            ).format(name=path.name)) from None
         return cls(path, data, size)
 
-    def __enter__(self) -> _Header:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if isinstance(self.data, mmap.mmap):
             self.data.close()
 
-    def need(self, n: int, what: str) -> None:
+    # `what` names the field being read, for messages; None: "a metadata value", translated
+    # only when a message needs it (a 129k-entry vocabulary is read value by value).
+    def need(self, n: int, what: str | None) -> None:
         if n < 0 or self.pos + n > self.size:
-            raise TruncatedFileError(
-                f"{self.path.name} is truncated: it ends inside its header (while reading "
-                f"{what} at byte {self.pos:,} of {self.size:,}). Download it again."
-            )
+            raise TruncatedFileError(translate(
+                "GgufFile",
+                "{name} is truncated: it ends inside its header (while reading "
+                "{what} at byte {pos:,} of {size:,}). Download it again.",
+            ).format(name=self.path.name, what=_what(what), pos=self.pos, size=self.size))
 
-    def unpack(self, fmt: str, size: int, what: str) -> object:
+    def unpack(self, fmt: str, size: int, what: str | None) -> object:
         self.need(size, what)
         (value,) = struct.unpack_from(fmt, self.data, self.pos)
         self.pos += size
         return value
 
-    def u32(self, what: str) -> int:
+    def u32(self, what: str | None) -> int:
         return int(self.unpack("<I", 4, what))  # type: ignore[call-overload]
 
-    def u64(self, what: str) -> int:
+    def u64(self, what: str | None) -> int:
         return int(self.unpack("<Q", 8, what))  # type: ignore[call-overload]
 
-    def string(self, what: str) -> str:
+    def string(self, what: str | None) -> str:
         length = self.u64(what)
         self.need(length, what)
         raw = bytes(self.data[self.pos : self.pos + length])
         self.pos += length
         return raw.decode("utf-8", errors="replace")
 
-    def value(self, value_type: int, what: str = "a metadata value") -> object:
+    def value(self, value_type: int, what: str | None = None) -> object:
         if value_type in _SCALARS:
             fmt, size = _SCALARS[value_type]
             return self.unpack(fmt, size, what)
@@ -267,16 +282,22 @@ class _Header:
             return self.string(what)
         if value_type == _ARRAY:
             return self.array(what)
-        raise self.damaged(f"unknown metadata type {value_type} in {what}")
+        raise self.damaged(translate(
+            "GgufFile", "unknown metadata type {type} in {what}"
+        ).format(type=value_type, what=_what(what)))
 
-    def array(self, what: str) -> object:
+    def array(self, what: str | None) -> object:
         element_type = self.u32(what)
         count = self.u64(what)
         if element_type == _ARRAY:
-            raise self.damaged(f"nested arrays in {what}")
+            raise self.damaged(translate(
+                "GgufFile", "nested arrays in {what}"
+            ).format(what=_what(what)))
         min_size = 8 if element_type == _STRING else _SCALARS.get(element_type, (None, 0))[1]
         if not min_size:
-            raise self.damaged(f"unknown array element type {element_type} in {what}")
+            raise self.damaged(translate(
+                "GgufFile", "unknown array element type {type} in {what}"
+            ).format(type=element_type, what=_what(what)))
         self.need(count * min_size, what)
         if count <= _EAGER_ARRAY_LIMIT:
             return [self.value(element_type, what) for _ in range(count)]
@@ -291,42 +312,54 @@ class _Header:
         return lazy
 
     def damaged(self, detail: str) -> ModelFileError:
-        return ModelFileError(
-            f"{self.path.name} is damaged: {detail} (byte {self.pos:,}). Download it again."
-        )
+        return ModelFileError(translate(
+            "GgufFile", "{name} is damaged: {detail} (byte {pos:,}). Download it again."
+        ).format(name=self.path.name, detail=detail, pos=self.pos))
+
+
+def _what(what: str | None) -> str:
+    return translate("GgufFile", "a metadata value") if what is None else what
 
 
 def _read_part(path: Path) -> _PartHeader:
     with _Header.open(path) as h:
         _check_magic(h)
-        version = h.u32("the version")
+        version = h.u32(translate("GgufFile", "the version"))
         if version not in (2, 3):
             if version == 1:
-                raise NotGGUFError(
-                    f"{path.name} uses GGUF version 1, which llama.cpp no longer reads. "
-                    "Download a newer conversion of this model."
-                )
+                raise NotGGUFError(translate(
+                    "GgufFile",
+                    "{name} uses GGUF version 1, which llama.cpp no longer reads. "
+                    "Download a newer conversion of this model.",
+                ).format(name=path.name))
             if version > 0xFFFF and struct.unpack("<I", struct.pack(">I", version))[0] <= 3:
-                raise NotGGUFError(
-                    f"{path.name} is a big-endian GGUF, made for another kind of computer. "
-                    "Download the standard (little-endian) file."
-                )
-            raise h.damaged(f"unknown GGUF version {version}")
-        n_tensors = h.u64("the tensor count")
-        n_kv = h.u64("the metadata count")
+                raise NotGGUFError(_big_endian(path.name))
+            raise h.damaged(translate(
+                "GgufFile", "unknown GGUF version {version}"
+            ).format(version=version))
+        n_tensors = h.u64(translate("GgufFile", "the tensor count"))
+        n_kv = h.u64(translate("GgufFile", "the metadata count"))
         # Every entry takes bytes: a count larger than the file is damage, not a loop to run.
         if n_kv * 12 > h.size or n_tensors * 28 > h.size:
-            raise h.damaged(f"impossible counts ({n_kv:,} metadata entries, {n_tensors:,} tensors)")
+            raise h.damaged(translate(
+                "GgufFile", "impossible counts ({n_kv:,} metadata entries, {n_tensors:,} tensors)"
+            ).format(n_kv=n_kv, n_tensors=n_tensors))
         metadata: dict[str, object] = {}
         for i in range(n_kv):
-            key = h.string(f"metadata key #{i}")
+            key = h.string(translate("GgufFile", "metadata key #{index}").format(index=i))
             if len(key) > _MAX_NAME * 4 or not key.isprintable():
-                raise h.damaged(f"metadata key #{i} is garbled")
-            metadata[key] = h.value(h.u32(f"the type of {key}"), key)
+                raise h.damaged(translate(
+                    "GgufFile", "metadata key #{index} is garbled"
+                ).format(index=i))
+            metadata[key] = h.value(
+                h.u32(translate("GgufFile", "the type of {name}").format(name=key)), key
+            )
         raw_tensors = [_read_tensor_info(h, i) for i in range(n_tensors)]
         alignment = metadata.get("general.alignment", _DEFAULT_ALIGNMENT)
         if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
-            raise h.damaged(f"invalid general.alignment {alignment!r}")
+            raise h.damaged(translate(
+                "GgufFile", "invalid general.alignment {alignment!r}"
+            ).format(alignment=alignment))
         data_start = -(-h.pos // alignment) * alignment
         tensors = _place_tensors(h, raw_tensors, data_start, alignment)
         return _PartHeader(path, version, metadata, tensors, h.size)
@@ -339,23 +372,43 @@ def _check_magic(h: _Header) -> None:
         return
     name = h.path.name
     if head[:4] == b"FUGG":
-        raise NotGGUFError(f"{name} is a big-endian GGUF, made for another kind of computer. "
-                           "Download the standard (little-endian) file.")
+        raise NotGGUFError(_big_endian(name))
     if not head:
-        raise NotGGUFError(f"{name} is empty (0 bytes): the download did not finish. "
-                           "Download it again.")
+        raise NotGGUFError(translate(
+            "GgufFile",
+            "{name} is empty (0 bytes): the download did not finish. Download it again.",
+        ).format(name=name))
     text = head.lstrip().lower()
     if text.startswith(b"version https://git-lfs"):
-        raise NotGGUFError(f"{name} is a Git LFS pointer, not the model itself. Download the "
-                           "real file (e.g. from the model page's download link).")
+        raise NotGGUFError(translate(
+            "GgufFile",
+            "{name} is a Git LFS pointer, not the model itself. Download the "
+            "real file (e.g. from the model page's download link).",
+        ).format(name=name))
     if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"{\"error")):
-        raise NotGGUFError(f"{name} is a web page or an error message saved under a model's "
-                           "name, not a GGUF file. Download the model again.")
+        raise NotGGUFError(translate(
+            "GgufFile",
+            "{name} is a web page or an error message saved under a model's "
+            "name, not a GGUF file. Download the model again.",
+        ).format(name=name))
     if len(head) >= 9 and head[8:9] == b"{" and b'"' in head[8:40]:
-        raise NotGGUFError(f"{name} is a safetensors checkpoint, not a GGUF file. "
-                           "Download the GGUF version of this model.")
-    raise NotGGUFError(f"{name} is not a GGUF file (it does not start with 'GGUF'). "
-                       "Choose a .gguf model file.")
+        raise NotGGUFError(translate(
+            "GgufFile",
+            "{name} is a safetensors checkpoint, not a GGUF file. "
+            "Download the GGUF version of this model.",
+        ).format(name=name))
+    raise NotGGUFError(translate(
+        "GgufFile",
+        "{name} is not a GGUF file (it does not start with 'GGUF'). Choose a .gguf model file.",
+    ).format(name=name))
+
+
+def _big_endian(name: str) -> str:
+    return translate(
+        "GgufFile",
+        "{name} is a big-endian GGUF, made for another kind of computer. "
+        "Download the standard (little-endian) file.",
+    ).format(name=name)
 
 
 @dataclass(slots=True)
@@ -367,18 +420,25 @@ class _RawTensor:
 
 
 def _read_tensor_info(h: _Header, index: int) -> _RawTensor:
-    raw_name = h.string(f"the name of tensor #{index}")
+    raw_name = h.string(translate("GgufFile", "the name of tensor #{index}").format(index=index))
     if len(raw_name) > _MAX_NAME or not raw_name.isprintable():
-        raise h.damaged(f"tensor #{index} has a garbled name")
+        raise h.damaged(translate(
+            "GgufFile", "tensor #{index} has a garbled name"
+        ).format(index=index))
     name = raw_name
-    n_dims = h.u32(f"the shape of {name}")
+    shape_of = translate("GgufFile", "the shape of {name}").format(name=name)
+    n_dims = h.u32(shape_of)
     if not 1 <= n_dims <= _MAX_DIMS:
-        raise h.damaged(f"tensor {name} claims {n_dims} dimensions")
-    shape = tuple(h.u64(f"the shape of {name}") for _ in range(n_dims))
+        raise h.damaged(translate(
+            "GgufFile", "tensor {name} claims {n_dims} dimensions"
+        ).format(name=name, n_dims=n_dims))
+    shape = tuple(h.u64(shape_of) for _ in range(n_dims))
     if any(d <= 0 or d >= 1 << 40 for d in shape):
-        raise h.damaged(f"tensor {name} has an impossible shape {shape}")
-    type_id = h.u32(f"the type of {name}")
-    offset = h.u64(f"the offset of {name}")
+        raise h.damaged(translate(
+            "GgufFile", "tensor {name} has an impossible shape {shape}"
+        ).format(name=name, shape=shape))
+    type_id = h.u32(translate("GgufFile", "the type of {name}").format(name=name))
+    offset = h.u64(translate("GgufFile", "the offset of {name}").format(name=name))
     return _RawTensor(name, type_id, shape, offset)
 
 
@@ -396,28 +456,33 @@ def _place_tensors(
         if qtype is None:
             n_bytes = 0  # unknown layout: `check_supported` names the type
         elif t.shape[0] % qtype.block_size:
-            raise h.damaged(f"tensor {t.name} has {t.shape[0]} columns, not a multiple of "
-                            f"{qtype.name}'s block of {qtype.block_size}")
+            raise h.damaged(translate(
+                "GgufFile",
+                "tensor {name} has {columns} columns, not a multiple of {quant}'s block of {block}",
+            ).format(name=t.name, columns=t.shape[0], quant=qtype.name, block=qtype.block_size))
         else:
             n_bytes = qtype.n_bytes(n_elements)
         if t.offset % alignment:
-            raise h.damaged(f"tensor {t.name} starts at a misaligned offset {t.offset}")
+            raise h.damaged(translate(
+                "GgufFile", "tensor {name} starts at a misaligned offset {offset}"
+            ).format(name=t.name, offset=t.offset))
         needed = max(needed, t.offset + n_bytes)
         tensors.append(TensorInfo(t.name, t.type_id, t.shape, n_bytes, 0))
     if needed > data_size:
         missing = needed - max(data_size, 0)
         have = max(h.size, 0)
-        raise TruncatedFileError(
-            f"{h.path.name} is truncated: it is {_size(have)} but its tensors need "
-            f"{_size(data_start + needed)} ({_size(missing)} missing). The download did not "
-            "finish: download it again."
-        )
+        raise TruncatedFileError(translate(
+            "GgufFile",
+            "{name} is truncated: it is {have} but its tensors need {needed} ({missing} "
+            "missing). The download did not finish: download it again.",
+        ).format(name=h.path.name, have=_size(have), needed=_size(data_start + needed),
+                 missing=_size(missing)))
     return tensors
 
 
 def _size(n: int) -> str:
     # Exact bytes for small files: "it is 547,568 bytes but needs 557,568" explains itself.
-    return format_bytes(n) if n >= 10**6 else f"{n:,} bytes"
+    return format_bytes(n) if n >= 10**6 else translate("GgufFile", "{n:,} bytes").format(n=n)
 
 
 # --- split sets ----------------------------------------------------------------------------
@@ -428,12 +493,14 @@ def _refuse_byte_split(path: Path) -> None:
     if piece is None:
         return
     parts = " ".join(f"{piece.whole}.part{i}of{piece.count}" for i in range(1, piece.count + 1))
-    raise ByteSplitError(
-        f"{path.name} is piece {piece.index} of {piece.count} of a file cut into raw byte "
+    raise ByteSplitError(translate(
+        "GgufFile",
+        "{name} is piece {index} of {count} of a file cut into raw byte "
         "pieces, which llama.cpp cannot load. Join the pieces into one file first: "
-        f"`cat {parts} > {piece.whole}` (Windows: `copy /b` with the pieces joined by +), "
-        f"then open {piece.whole}."
-    )
+        "`cat {parts} > {whole}` (Windows: `copy /b` with the pieces joined by +), "
+        "then open {whole}.",
+    ).format(name=path.name, index=piece.index, count=piece.count, parts=parts,
+             whole=piece.whole))
 
 
 def _split_parts(path: Path) -> list[Path]:
@@ -444,12 +511,21 @@ def _split_parts(path: Path) -> list[Path]:
     missing = [p for p in parts if not p.exists()]
     if missing:
         listed = ", ".join(p.name for p in missing[:4]) + (" …" if len(missing) > 4 else "")
-        which = (f"part {parse_split_name(missing[0].name).index} of {name.count} is"  # type: ignore[union-attr]
-                 if len(missing) == 1 else f"{len(missing)} of its {name.count} parts are")
-        raise MissingSplitPartError(
-            f"This model is split into {name.count} files and {which} missing: {listed}. "
-            f"All parts must be in the same folder ({path.parent.name or path.parent})."
-        )
+        folder = path.parent.name or path.parent
+        if len(missing) == 1:
+            message = translate(
+                "GgufFile",
+                "This model is split into {count} files and part {index} of {count} is "
+                "missing: {listed}. All parts must be in the same folder ({folder}).",
+            ).format(index=parse_split_name(missing[0].name).index,  # type: ignore[union-attr]
+                     count=name.count, listed=listed, folder=folder)
+        else:
+            message = translate(
+                "GgufFile",
+                "This model is split into {count} files and {missing} of its {count} parts are "
+                "missing: {listed}. All parts must be in the same folder ({folder}).",
+            ).format(missing=len(missing), count=name.count, listed=listed, folder=folder)
+        raise MissingSplitPartError(message)
     return parts
 
 
@@ -458,18 +534,22 @@ def _check_split_set(parts: list[Path], headers: list[_PartHeader]) -> None:
     for index, header in enumerate(headers):
         meta = header.metadata
         if meta.get("split.count") not in (None, count) or meta.get("split.no") not in (None, index):
-            raise ModelFileError(
-                f"{parts[index].name} does not belong with the other parts: it says it is part "
-                f"{int(meta.get('split.no', -1)) + 1} of {meta.get('split.count')}. "  # type: ignore[call-overload]
-                "The parts come from different downloads; download the set again."
-            )
+            raise ModelFileError(translate(
+                "GgufFile",
+                "{name} does not belong with the other parts: it says it is part "
+                "{index} of {count}. The parts come from different downloads; download the set "
+                "again.",
+            ).format(name=parts[index].name,
+                     index=int(meta.get("split.no", -1)) + 1,  # type: ignore[call-overload]
+                     count=meta.get("split.count")))
         for i, t in enumerate(header.tensors):
             header.tensors[i] = TensorInfo(t.name, t.type_id, t.shape, t.n_bytes, index)
     expected = headers[0].metadata.get("split.tensors.count")
     found = sum(len(h.tensors) for h in headers)
     if isinstance(expected, int) and expected != found:
-        raise ModelFileError(
-            f"The parts of {parts[0].name} hold {found} tensors but the set should have "
-            f"{expected}. A part is damaged or from another download; download the set again."
-        )
+        raise ModelFileError(translate(
+            "GgufFile",
+            "The parts of {name} hold {found} tensors but the set should have "
+            "{expected}. A part is damaged or from another download; download the set again.",
+        ).format(name=parts[0].name, found=found, expected=expected))
 

@@ -30,6 +30,7 @@ from backend.download_errors import (
 )
 from backend.errors import AppError
 from backend.hf_cache import default_cache_dir, hf_home
+from backend.i18n import translate
 
 if TYPE_CHECKING:
     import httpx2
@@ -131,11 +132,13 @@ class ByteStream:
             yield from self._response.iter_bytes()
         except httpx2.TimeoutException as err:
             raise TransientNetworkError(
-                f"no data arrived for {self._stall_timeout:g} s (the connection stalled)"
+                translate(
+                    "Hub", "no data arrived for {seconds:g} s (the connection stalled)"
+                ).format(seconds=self._stall_timeout)
             ) from err
         except (httpx2.NetworkError, httpx2.RemoteProtocolError) as err:
             log.debug("connection dropped: %r", err)
-            raise TransientNetworkError("the connection dropped") from err
+            raise TransientNetworkError(translate("Hub", "the connection dropped")) from err
 
 
 class Hub:
@@ -163,8 +166,11 @@ class Hub:
                     raise translated from err
                 if attempt == attempts:
                     raise HubUnreachableError(
-                        f"Cannot reach {self.config.endpoint} to read {repo}: {translated.reason}. "
-                        "Check your internet connection (and HF_ENDPOINT), then try again."
+                        translate(
+                            "Hub",
+                            "Cannot reach {endpoint} to read {repo}: {reason}. Check your internet "
+                            "connection (and HF_ENDPOINT), then try again.",
+                        ).format(endpoint=self.config.endpoint, repo=repo, reason=translated.reason)
                     ) from err
                 time.sleep(0.5 * 2 ** (attempt - 1))
         files = tuple(
@@ -208,7 +214,11 @@ class Hub:
                 httpx2.NetworkError,
                 httpx2.RemoteProtocolError,
             ) as err:
-                raise TransientNetworkError(f"cannot connect to {_host(url)}: {err}") from err
+                raise TransientNetworkError(
+                    translate("Hub", "cannot connect to {host}: {error}").format(
+                        host=_host(url), error=err
+                    )
+                ) from err
             except Exception as err:  # e.g. huggingface_hub's offline guard in its request hook
                 raise self._translate(err, repo=repo, revision=commit, path=file.path) from err
             try:
@@ -228,14 +238,17 @@ class Hub:
                     raise RangeNotSatisfiableError()
                 if status in _RETRYABLE_STATUS:
                     raise TransientNetworkError(
-                        f"the server answered HTTP {status}", _retry_after(response)
+                        translate("Hub", "the server answered HTTP {status}").format(status=status),
+                        _retry_after(response),
                     )
                 response.read()
                 raise self._status_error(response, repo=repo, path=file.path, revision=commit)
             finally:
                 response.close()
         raise HubResponseError(
-            f"Too many redirects while downloading {file.path} from {repo}. Try again later."
+            translate(
+                "Hub", "Too many redirects while downloading {path} from {repo}. Try again later."
+            ).format(path=file.path, repo=repo)
         )
 
     def close(self) -> None:
@@ -253,10 +266,7 @@ class Hub:
 
     def _check_online(self, repo: str) -> None:
         if self.config.offline:
-            raise HubOfflineError(
-                f"Cannot reach the Hugging Face Hub for {repo}: offline mode is on "
-                "(HF_HUB_OFFLINE is set). Unset HF_HUB_OFFLINE to go online."
-            )
+            raise HubOfflineError(_offline_message(repo))
 
     def _status_error(
         self, response: Any, *, repo: str, path: str | None, revision: str
@@ -270,7 +280,9 @@ class Hub:
             translated.__cause__ = err
             return translated
         return HubResponseError(
-            f"The hub answered HTTP {response.status_code} for {path or repo}. Try again later."
+            translate("Hub", "The hub answered HTTP {status} for {what}. Try again later.").format(
+                status=response.status_code, what=path or repo
+            )
         )
 
     def _translate(
@@ -283,10 +295,7 @@ class Hub:
         if isinstance(err, AppError | TransientNetworkError):
             return err
         if isinstance(err, hf.OfflineModeIsEnabled):
-            return HubOfflineError(
-                f"Cannot reach the Hugging Face Hub for {repo}: offline mode is on "
-                "(HF_HUB_OFFLINE is set). Unset HF_HUB_OFFLINE to go online."
-            )
+            return HubOfflineError(_offline_message(repo))
         if isinstance(
             err, httpx2.TimeoutException | httpx2.NetworkError | httpx2.RemoteProtocolError
         ):
@@ -299,44 +308,81 @@ class Hub:
         if isinstance(err, hf.GatedRepoError) or status in (401, 403):
             if status == 403 or (self.config.token and isinstance(err, hf.GatedRepoError)):
                 return HubAccessError(
-                    f"{repo} is gated and your Hugging Face token has no access to it "
-                    f"(HTTP {status}). Accept the model's terms on {page} with the account the "
-                    "token belongs to (approval can take a while), then try again."
+                    translate(
+                        "Hub",
+                        "{repo} is gated and your Hugging Face token has no access to it "
+                        "(HTTP {status}). Accept the model's terms on {page} with the account the "
+                        "token belongs to (approval can take a while), then try again.",
+                    ).format(repo=repo, status=status, page=page)
                 )
             if self.config.token:
                 return HubAccessError(
-                    f"The hub refused your Hugging Face token for {repo} (HTTP 401): it is "
-                    f"invalid, expired or cannot read this repo. Create a read token at {tokens}, "
-                    "set HF_TOKEN to it, and try again."
+                    translate(
+                        "Hub",
+                        "The hub refused your Hugging Face token for {repo} (HTTP 401): it is "
+                        "invalid, expired or cannot read this repo. Create a read token at "
+                        "{tokens}, set HF_TOKEN to it, and try again.",
+                    ).format(repo=repo, tokens=tokens)
                 )
             return HubAccessError(
-                f"{repo} is gated or private: the hub answered HTTP 401 because no token was "
-                f"sent. Accept its terms on {page} while signed in, create a read token at "
-                f"{tokens}, set HF_TOKEN to it, and try again."
+                translate(
+                    "Hub",
+                    "{repo} is gated or private: the hub answered HTTP 401 because no token was "
+                    "sent. Accept its terms on {page} while signed in, create a read token at "
+                    "{tokens}, set HF_TOKEN to it, and try again.",
+                ).format(repo=repo, page=page, tokens=tokens)
             )
         if isinstance(err, hf.RepositoryNotFoundError):
             return RepoNotFoundError(
-                f"Model repo {repo} was not found on {self.config.endpoint}. Check the name "
-                "(owner/name); if it is private, set HF_TOKEN to a token that can read it."
+                translate(
+                    "Hub",
+                    "Model repo {repo} was not found on {endpoint}. Check the name "
+                    "(owner/name); if it is private, set HF_TOKEN to a token that can read it.",
+                ).format(repo=repo, endpoint=self.config.endpoint)
             )
         if isinstance(err, hf.RevisionNotFoundError):
             return RevisionNotFoundError(
-                f"Revision {revision} of {repo} was not found on the hub. Use a branch, tag or "
-                "commit that exists (the default is main)."
+                translate(
+                    "Hub",
+                    "Revision {revision} of {repo} was not found on the hub. Use a branch, tag or "
+                    "commit that exists (the default is main).",
+                ).format(revision=revision, repo=repo)
             )
         if isinstance(err, hf.RemoteEntryNotFoundError) or status == 404:
+            if path:
+                message = translate(
+                    "Hub",
+                    "{path} was not found in {repo} at revision {commit} (HTTP 404). It may have "
+                    "been renamed or removed upstream: see {page} for the current files.",
+                )
+            else:
+                message = translate(
+                    "Hub",
+                    "A file was not found in {repo} at revision {commit} (HTTP 404). It may have "
+                    "been renamed or removed upstream: see {page} for the current files.",
+                )
             return RemoteFileNotFoundError(
-                f"{path or 'A file'} was not found in {repo} at revision {revision[:12]} (HTTP "
-                f"404). It may have been renamed or removed upstream: see {page} for the current "
-                "files."
+                message.format(path=path, repo=repo, commit=revision[:12], page=page)
             )
         if status in _RETRYABLE_STATUS:
-            return TransientNetworkError(f"the server answered HTTP {status}")
+            return TransientNetworkError(
+                translate("Hub", "the server answered HTTP {status}").format(status=status)
+            )
         if isinstance(err, hf.HfHubHTTPError):
             return HubResponseError(
-                f"The hub answered HTTP {status} for {path or repo}. Try again later."
+                translate(
+                    "Hub", "The hub answered HTTP {status} for {what}. Try again later."
+                ).format(status=status, what=path or repo)
             )
         return err
+
+
+def _offline_message(repo: str) -> str:
+    return translate(
+        "Hub",
+        "Cannot reach the Hugging Face Hub for {repo}: offline mode is on "
+        "(HF_HUB_OFFLINE is set). Unset HF_HUB_OFFLINE to go online.",
+    ).format(repo=repo)
 
 
 def _origin(url: str) -> tuple[str, str, int]:

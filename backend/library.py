@@ -19,6 +19,7 @@ from pathlib import Path
 
 from backend import hf_cache
 from backend.download_errors import AmbiguousModelError, FolderNotFoundError, ModelNotFoundError
+from backend.i18n import translate
 from backend.manifest import Manifest, ManifestEntry, ManifestFile, ModelStatus
 from backend.model_units import ModelUnit, UnitKind, group_units
 from backend.paths import app_paths
@@ -94,7 +95,9 @@ class Library:
         folder = folder.expanduser().resolve()
         if not folder.is_dir():
             raise FolderNotFoundError(
-                f"{folder} is not a folder. Choose a folder that holds GGUF files."
+                translate(
+                    "Library", "{folder} is not a folder. Choose a folder that holds GGUF files."
+                ).format(folder=folder)
             )
         if folder not in self.folders():
             self._save_folders([*self.folders(), folder])
@@ -184,14 +187,20 @@ class Library:
             hits = [m for m in models if m.name.lower() == query.lower()]
         if not hits:
             raise ModelNotFoundError(
-                f"No installed model matches {query!r}. Run `models list` to see names, or give "
-                "the path of a model file."
+                translate(
+                    "Library",
+                    "No installed model matches {query!r}. Run `models list` to see names, or give "
+                    "the path of a model file.",
+                ).format(query=query)
             )
         if len(hits) > 1:
             listed = "; ".join(f"{m.path} ({m.source.value})" for m in hits)
             raise AmbiguousModelError(
-                f"{len(hits)} installed models are named {query!r}: {listed}. Give the path of "
-                "the one you mean."
+                translate(
+                    "Library",
+                    "{count} installed models are named {query!r}: {listed}. Give the path of "
+                    "the one you mean.",
+                ).format(count=len(hits), query=query, listed=listed)
             )
         return hits[0]
 
@@ -224,7 +233,7 @@ class Library:
         on_bytes: Callable[[int], None] | None,
         should_stop: Callable[[], bool] | None,
     ) -> VerifyReport:
-        problems = [f"{name} is missing." for name in model.missing]
+        problems = [_missing(name) for name in model.missing]
         files: list[ManifestFile] = []
         commit_dir = (
             hf_cache.repo_folder(self.cache_dir, model.repo or "")
@@ -234,7 +243,11 @@ class Library:
         for local in model.files:
             etag = Path(os.readlink(local)).name if local.is_symlink() else None
             if etag is None:
-                problems.append(f"{local.name} has no reference hash (it is not linked to a blob).")
+                problems.append(
+                    translate(
+                        "Library", "{name} has no reference hash (it is not linked to a blob)."
+                    ).format(name=local.name)
+                )
                 continue
             size = local.stat().st_size
             kind = hash_kind_for(etag)
@@ -253,7 +266,7 @@ class Library:
         return _report(model, len(model.files), problems)
 
     def _verify_folder(self, model: LibraryModel) -> VerifyReport:
-        problems = [f"{name} is missing." for name in model.missing]
+        problems = [_missing(name) for name in model.missing]
         if model.state is ModelState.INCOMPLETE and not problems:
             problems.append(model.note)
         report = _report(model, len(model.files), problems)
@@ -263,8 +276,11 @@ class Library:
                 True,
                 len(model.files),
                 (),
-                f"{model.name}: all {len(model.files)} files are present. Files added from a "
-                "folder have no reference checksum, so their content could not be checked.",
+                translate(
+                    "Library",
+                    "{model}: all {count} files are present. Files added from a "
+                    "folder have no reference checksum, so their content could not be checked.",
+                ).format(model=model.name, count=len(model.files)),
             )
         return report
 
@@ -277,7 +293,9 @@ class Library:
             ):
                 return entry
         raise ModelNotFoundError(
-            f"{model.name} is no longer in the manifest. Run `models list` again."
+            translate(
+                "Library", "{model} is no longer in the manifest. Run `models list` again."
+            ).format(model=model.name)
         )
 
     # -- delete --------------------------------------------------------------------------------
@@ -312,9 +330,11 @@ def _from_manifest(entry: ManifestEntry) -> LibraryModel:
     present = [(p, f) for p, f in zip(files, entry.files, strict=True) if _size(p) == f.size]
     missing = tuple(p.name for p, f in zip(files, entry.files, strict=True) if _size(p) != f.size)
     if entry.status is ModelStatus.DAMAGED:
-        state, note = ModelState.DAMAGED, "verification failed: download it again to repair it"
+        state = ModelState.DAMAGED
+        note = translate("Library", "verification failed: download it again to repair it")
     elif missing:
-        state, note = ModelState.INCOMPLETE, f"missing or changed: {', '.join(missing)}"
+        state = ModelState.INCOMPLETE
+        note = translate("Library", "missing or changed: {names}").format(names=", ".join(missing))
     else:
         state, note = ModelState.VERIFIED, ""
     return LibraryModel(
@@ -345,11 +365,15 @@ def _from_unit(
     missing = unit.missing + extra_missing
     if unit.kind is UnitKind.BYTE_SPLIT:
         state = ModelState.INCOMPLETE
-        note = "raw byte split: join the parts with `cat` into one .gguf before loading"
+        note = translate(
+            "Library", "raw byte split: join the parts with `cat` into one .gguf before loading"
+        )
     elif missing:
         state = ModelState.INCOMPLETE
         count = len(unit.paths) + len(unit.missing)
-        note = f"{len(missing)} of {count} parts missing: {', '.join(missing)}"
+        note = translate("Library", "{missing} of {count} parts missing: {names}").format(
+            missing=len(missing), count=count, names=", ".join(missing)
+        )
     else:
         state, note = ModelState.UNVERIFIED, ""
     first = local[0] if local else Path(unit.first)
@@ -368,28 +392,45 @@ def _check(
 ) -> list[str]:
     actual_size = _size(path)
     if actual_size < 0:
-        return [f"{path.name} is missing ({path})."]
+        return [
+            translate("Library", "{name} is missing ({path}).").format(name=path.name, path=path)
+        ]
     if actual_size != size:
-        return [f"{path.name} has {actual_size} bytes, expected {size}."]
+        return [
+            translate("Library", "{name} has {got} bytes, expected {size}.").format(
+                name=path.name, got=actual_size, size=size
+            )
+        ]
     got = hash_file(path, HashKind(kind), on_bytes, should_stop)
     if got is None:
-        return [f"{path.name}: verification was cancelled."]
+        return [translate("Library", "{name}: verification was cancelled.").format(name=path.name)]
     if got != digest:
-        return [f"Checksum mismatch for {path.name} (expected {short(digest)}, got {short(got)})."]
+        return [
+            translate(
+                "Library", "Checksum mismatch for {name} (expected {expected}, got {got})."
+            ).format(name=path.name, expected=short(digest), got=short(got))
+        ]
     return []
+
+
+def _missing(name: str) -> str:
+    return translate("Library", "{name} is missing.").format(name=name)
 
 
 def _report(model: LibraryModel, checked: int, problems: list[str]) -> VerifyReport:
     if not problems:
+        message = translate("Library", "{model}: all {count} files verified.")
         return VerifyReport(
-            model.name, True, checked, (), f"{model.name}: all {checked} files verified."
+            model.name, True, checked, (), message.format(model=model.name, count=checked)
         )
     return VerifyReport(
         model.name,
         False,
         checked,
         tuple(problems),
-        f"{model.name} failed verification: {' '.join(problems)} Download it again to repair it.",
+        translate(
+            "Library", "{model} failed verification: {problems} Download it again to repair it."
+        ).format(model=model.name, problems=" ".join(problems)),
     )
 
 

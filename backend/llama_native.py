@@ -21,6 +21,7 @@ import llama_cpp as C
 
 from backend import llama_libs
 from backend.chat import Sampling
+from backend.i18n import translate
 
 log = logging.getLogger("llama.cpp")
 # llama.cpp's errors are turned into AppErrors; without this, Python's last-resort handler would
@@ -107,7 +108,9 @@ class _BuftOverride(ctypes.Structure):
 def _cpu_buffer_type() -> int:
     base = llama_libs.load("ggml-base")
     if base is None:
-        raise RuntimeError("libggml-base is missing from the llama-cpp-python install")
+        raise RuntimeError(translate(
+            "LlamaNative", "libggml-base is missing from the llama-cpp-python install"
+        ))
     base.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
     return int(base.ggml_backend_cpu_buffer_type())
 
@@ -208,7 +211,9 @@ class NativeModel:
         if not model:
             if aborted:
                 raise LoadAborted
-            raise RuntimeError(LOG.last_error() or "llama.cpp could not load the model")
+            raise RuntimeError(
+                LOG.last_error() or translate("LlamaNative", "llama.cpp could not load the model")
+            )
         try:
             ctx, n_ctx, n_batch = _new_context(model, context_params)
         except BaseException:
@@ -218,7 +223,7 @@ class NativeModel:
         def on_abort(_data: object) -> bool:
             try:
                 return bool(abort())
-            except Exception:
+            except Exception:  # noqa: BLE001 - an exception must not cross into C
                 return True
 
         callback = C.ggml_abort_callback(on_abort)
@@ -303,7 +308,7 @@ class Sampler:
 
     def __init__(self, model: NativeModel, s: Sampling, seed: int, grammar: str | None) -> None:
         self.chain = C.llama_sampler_chain_init(C.llama_sampler_chain_default_params())
-        add = lambda smpl: C.llama_sampler_chain_add(self.chain, smpl)  # noqa: E731
+        add = lambda smpl: C.llama_sampler_chain_add(self.chain, smpl)
         if grammar:
             smpl = C.llama_sampler_init_grammar(model.vocab, grammar.encode(), b"root")
             if not smpl:
@@ -348,7 +353,9 @@ def _new_context(model: int, p: ContextParams) -> tuple[int, int, int]:
 
     ctx = C.llama_init_from_model(model, params)
     if not ctx:
-        raise RuntimeError(LOG.last_error() or "llama.cpp could not create a context")
+        raise RuntimeError(
+            LOG.last_error() or translate("LlamaNative", "llama.cpp could not create a context")
+        )
     return ctx, int(C.llama_n_ctx(ctx)), p.n_batch
 
 

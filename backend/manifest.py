@@ -17,6 +17,7 @@ from typing import Any
 
 from backend.errors import AppError
 from backend.file_lock import FileLock
+from backend.i18n import translate
 from backend.paths import app_paths
 
 SCHEMA_VERSION = 1
@@ -100,13 +101,19 @@ class Manifest:
             return []
         except (OSError, ValueError) as err:
             raise ManifestError(
-                f"The model manifest {self.path} cannot be read ({err}). Move it aside and run "
-                "`models verify` to rebuild the record of verified models."
+                translate(
+                    "Manifest",
+                    "The model manifest {path} cannot be read ({error}). Move it aside and run "
+                    "`models verify` to rebuild the record of verified models.",
+                ).format(path=self.path, error=err)
             ) from err
         if raw.get("schema") != SCHEMA_VERSION:
             raise ManifestError(
-                f"The model manifest {self.path} has schema {raw.get('schema')!r}, this app "
-                f"reads schema {SCHEMA_VERSION}. Update the app, or move the file aside."
+                translate(
+                    "Manifest",
+                    "The model manifest {path} has schema {schema!r}, this app "
+                    "reads schema {supported}. Update the app, or move the file aside.",
+                ).format(path=self.path, schema=raw.get("schema"), supported=SCHEMA_VERSION)
             )
         return [_entry_from_json(item) for item in raw.get("models", [])]
 

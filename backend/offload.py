@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from backend.i18n import translate
 from backend.model_layout import ModelLayout, Role, TensorSpec
 
 GiB = 1 << 30
@@ -129,19 +130,31 @@ class OffloadPlan:
         """One line for the model header, e.g. 'GPU 22.1 GB · experts of 41 layers in RAM'."""
         gb = self.gpu_bytes / 1e9
         tps = self.expected_tps
-        speed = f" · ~{tps:.1f} tok/s" if 0 < tps < 100 else (f" · ~{tps:.0f} tok/s" if tps else "")
-        if self.verdict is Verdict.FITS_GPU:
-            return f"GPU {gb:.1f} GB · everything on the GPU{speed}"
-        if self.verdict is Verdict.CPU_ONLY or not self.gpus or self.n_gpu_layers == 0:
-            where = f"CPU only · RAM {self.cpu_bytes / 1e9:.1f} GB"
-        elif self.gpu_layers_on_gpu < self.n_layers:
-            where = (f"GPU {gb:.1f} GB · {self.gpu_layers_on_gpu} of {self.n_layers} layers on "
-                     f"the GPU · experts of {self.cpu_expert_layers} layers in RAM")
+        if 0 < tps < 100:
+            speed = translate("Offload", "~{tps:.1f} tok/s").format(tps=tps)
         else:
-            where = f"GPU {gb:.1f} GB · experts of {self.cpu_expert_layers} layers in RAM"
+            speed = translate("Offload", "~{tps:.0f} tok/s").format(tps=tps) if tps else ""
+        if self.verdict is Verdict.FITS_GPU:
+            where = translate("Offload", "GPU {gb:.1f} GB · everything on the GPU").format(gb=gb)
+        elif self.verdict is Verdict.CPU_ONLY or not self.gpus or self.n_gpu_layers == 0:
+            where = translate("Offload", "CPU only · RAM {gb:.1f} GB").format(
+                gb=self.cpu_bytes / 1e9)
+        elif self.gpu_layers_on_gpu < self.n_layers:
+            where = translate(
+                "Offload",
+                "GPU {gb:.1f} GB · {on_gpu} of {layers} layers on the GPU · experts of "
+                "{cpu_layers} layers in RAM",
+            ).format(gb=gb, on_gpu=self.gpu_layers_on_gpu, layers=self.n_layers,
+                     cpu_layers=self.cpu_expert_layers)
+        else:
+            where = translate(
+                "Offload", "GPU {gb:.1f} GB · experts of {cpu_layers} layers in RAM"
+            ).format(gb=gb, cpu_layers=self.cpu_expert_layers)
         if self.verdict is Verdict.EXCEEDS_MEMORY:
-            return f"{where} · larger than memory: reads from disk, very slow"
-        return where + speed
+            return translate(
+                "Offload", "{placement} · larger than memory: reads from disk, very slow"
+            ).format(placement=where)
+        return f"{where} · {speed}" if speed else where
 
 
 def kv_bytes_per_layer(layout: ModelLayout, n_ctx: int, kv_type: str) -> int:
@@ -364,8 +377,11 @@ class _Evaluator:
         if over:
             need = sum(u.total for u in gpu_uses) / 1e9
             have = sum(u.budget for u in gpu_uses) / 1e9
-            notes.append(f"This plan needs {need:.1f} GB of VRAM but about {have:.1f} GB can be "
-                         "used: loading will likely fail. Keep more layers' experts in RAM.")
+            notes.append(translate(
+                "Offload",
+                "This plan needs {need:.1f} GB of VRAM but about {have:.1f} GB can be "
+                "used: loading will likely fail. Keep more layers' experts in RAM.",
+            ).format(need=need, have=have))
         return OffloadPlan(
             verdict=verdict,
             n_gpu_layers=n_gpu_layers,

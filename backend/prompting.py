@@ -15,6 +15,7 @@ from backend import builtin_templates
 from backend.chat import ChatMessage, Role
 from backend.errors import TemplateError, ThinkingUnsupportedError
 from backend.family import FamilyInfo, ModelFamily, ThinkingMode, allows_system_prompt
+from backend.i18n import translate
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
@@ -90,19 +91,27 @@ def build_prompt(
 ) -> Prompt:
     """Render `messages` for `family`'s model, ending where its answer (or reasoning) begins."""
     if not messages:
-        raise TemplateError("There is no message to answer yet. Write a message first.")
-    if messages[-1].role is not Role.USER:
-        role = str(messages[-1].role)
-        article = "an" if role[0] in "aeiou" else "a"
-        raise TemplateError(
+        raise TemplateError(translate(
+            "Prompting", "There is no message to answer yet. Write a message first."
+        ))
+    if messages[-1].role is Role.ASSISTANT:
+        raise TemplateError(translate(
+            "Prompting",
             "The model can only answer a user message, but the conversation ends with "
-            f"{article} {role} message. Send a new message to continue."
-        )
+            "an assistant message. Send a new message to continue.",
+        ))
+    if messages[-1].role is not Role.USER:
+        raise TemplateError(translate(
+            "Prompting",
+            "The model can only answer a user message, but the conversation ends with "
+            "a system message. Send a new message to continue.",
+        ))
     if deep_thinking and family.thinking is ThinkingMode.NEVER:
-        raise ThinkingUnsupportedError(
-            f"{family.label} cannot reason step by step. Turn off deep thinking, "
-            "or use DeepSeek-R1 or a DeepSeek-V3.1 model for it."
-        )
+        raise ThinkingUnsupportedError(translate(
+            "Prompting",
+            "{model} cannot reason step by step. Turn off deep thinking, "
+            "or use DeepSeek-R1 or a DeepSeek-V3.1 model for it.",
+        ).format(model=family.label))
 
     from backend.chat_template import render_chat_template  # Jinja loads only when needed
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.i18n import translate
+
 
 @dataclass(frozen=True, slots=True)
 class QuantType:
@@ -62,16 +64,30 @@ IK_LLAMA_TYPES = {
 }
 
 
-def describe_unsupported(type_id: int) -> str:
-    """Why llama.cpp cannot load tensors of `type_id` (one sentence, for error messages)."""
+def unsupported_quant_message(file_name: str, tensor_name: str, type_id: int) -> str:
+    """Why llama.cpp cannot load `file_name`, whose tensor `tensor_name` is of `type_id`."""
     if type_id in REMOVED_TYPES:
-        return (f"quant type {REMOVED_TYPES[type_id]}, which llama.cpp no longer supports "
-                "(the file predates its removal); get a recent conversion of this model")
+        return translate(
+            "QuantTypes",
+            "{name} cannot be loaded: tensor {tensor} uses quant type {quant}, which llama.cpp "
+            "no longer supports (the file predates its removal); get a recent conversion of this "
+            "model.",
+        ).format(name=file_name, tensor=tensor_name, quant=REMOVED_TYPES[type_id])
     if type_id in IK_LLAMA_TYPES:
-        return (f"quant type {IK_LLAMA_TYPES[type_id]}, which exists only in ik_llama.cpp; "
-                "pick a quant of this model made for mainline llama.cpp")
+        return translate(
+            "QuantTypes",
+            "{name} cannot be loaded: tensor {tensor} uses quant type {quant}, which exists only "
+            "in ik_llama.cpp; pick a quant of this model made for mainline llama.cpp.",
+        ).format(name=file_name, tensor=tensor_name, quant=IK_LLAMA_TYPES[type_id])
     if type_id >= 128:
-        return (f"quant type #{type_id}, which mainline llama.cpp does not have (ik_llama.cpp "
-                "and its forks number their own types from 128); pick a mainline quant")
-    return (f"quant type #{type_id}, which this llama.cpp does not know; the file may be "
-            "damaged, or it needs a newer llama.cpp")
+        return translate(
+            "QuantTypes",
+            "{name} cannot be loaded: tensor {tensor} uses quant type #{type_id}, which mainline "
+            "llama.cpp does not have (ik_llama.cpp and its forks number their own types from "
+            "128); pick a mainline quant.",
+        ).format(name=file_name, tensor=tensor_name, type_id=type_id)
+    return translate(
+        "QuantTypes",
+        "{name} cannot be loaded: tensor {tensor} uses quant type #{type_id}, which this "
+        "llama.cpp does not know; the file may be damaged, or it needs a newer llama.cpp.",
+    ).format(name=file_name, tensor=tensor_name, type_id=type_id)

@@ -25,13 +25,13 @@ class ReasoningSplitter:
     """
 
     __slots__ = (
-        "_in_reasoning",
-        "_saw_reasoning",
         "_at_output_start",
         "_at_section_start",
-        "_tag_hold",
-        "_space_hold",
         "_finished",
+        "_in_reasoning",
+        "_saw_reasoning",
+        "_space_hold",
+        "_tag_hold",
     )
 
     def __init__(self, *, starts_in_reasoning: bool) -> None:

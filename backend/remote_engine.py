@@ -31,6 +31,7 @@ from backend.chat import (
 )
 from backend.connections import Connection, ThinkingControl
 from backend.errors import ThinkingUnsupportedError
+from backend.i18n import translate
 from backend.remote_errors import (
     KeyRejectedError,
     MalformedStreamError,
@@ -76,11 +77,20 @@ class ConnectionCheck:
     def __str__(self) -> str:
         count = len(self.models)
         shown = ", ".join(self.models[:3]) + (", …" if count > 3 else "")
-        text = (f"Connected: {count} model{'' if count == 1 else 's'} ({shown}); first token "
-                f"in {self.ttft_s:.2f} s.")
-        if self.unlisted:
-            text += f" Not in the server's list: {', '.join(self.unlisted)}."
-        return text
+        if self.unlisted and count == 1:
+            text = translate("RemoteEngine", "Connected: {count} model ({shown}); first token in "
+                             "{ttft:.2f} s. Not in the server's list: {unlisted}.")
+        elif self.unlisted:
+            text = translate("RemoteEngine", "Connected: {count} models ({shown}); first token in "
+                             "{ttft:.2f} s. Not in the server's list: {unlisted}.")
+        elif count == 1:
+            text = translate("RemoteEngine",
+                             "Connected: {count} model ({shown}); first token in {ttft:.2f} s.")
+        else:
+            text = translate("RemoteEngine",
+                             "Connected: {count} models ({shown}); first token in {ttft:.2f} s.")
+        return text.format(count=count, shown=shown, ttft=self.ttft_s,
+                           unlisted=", ".join(self.unlisted))
 
 
 class RemoteEngine:
@@ -118,9 +128,10 @@ class RemoteEngine:
              ) -> Iterator[StreamEvent]:
         thinking = self.connection.thinking
         if request.deep_thinking and thinking is ThinkingControl.NEVER:
-            raise ThinkingUnsupportedError(
-                f"{self.connection.label} is set up without deep thinking. Turn off deep "
-                "thinking, or change how this connection switches thinking.")
+            raise ThinkingUnsupportedError(translate(
+                "RemoteEngine", "{connection} is set up without deep thinking. Turn off deep "
+                "thinking, or change how this connection switches thinking."
+            ).format(connection=self.connection.label))
         abort = self._start(cancel)
         try:
             yield from self._stream(request, abort, cancel)
@@ -215,9 +226,11 @@ class RemoteEngine:
         """Yield the deltas of the stream; return how it finished."""
         name = self.connection.name
         if response.content_type not in ("text/event-stream", ""):
-            raise MalformedStreamError(
-                f"{name} answered with {response.content_type} instead of an event stream. "
-                f"Check the base URL ({self.connection.endpoint.url()}).")
+            raise MalformedStreamError(translate(
+                "RemoteEngine", "{name} answered with {content_type} instead of an event stream. "
+                "Check the base URL ({url})."
+            ).format(name=name, content_type=response.content_type,
+                     url=self.connection.endpoint.url()))
         parser = SSEParser()
         while True:
             try:
@@ -240,11 +253,13 @@ class RemoteEngine:
                     raise self._cut_error(None)
                 return finish_reason(decoder.finish_reason)
             if len(line) >= MAX_LINE and not line.endswith(b"\n"):
-                raise self._malformed(f"a line is longer than {MAX_LINE >> 20} MiB")
+                raise self._malformed(translate(
+                    "RemoteEngine", "a line is longer than {mib} MiB").format(mib=MAX_LINE >> 20))
             try:
                 event = parser.feed(line)
             except UnicodeDecodeError:
-                raise self._malformed("it holds text that is not UTF-8") from None
+                raise self._malformed(
+                    translate("RemoteEngine", "it holds text that is not UTF-8")) from None
             if event is None:
                 continue
             deltas = self._handle(event, decoder)
@@ -262,7 +277,9 @@ class RemoteEngine:
         except ValueError as exc:
             snippet = data if len(data) <= 80 else data[:77] + "..."
             msg = getattr(exc, "msg", str(exc))
-            raise self._malformed(f"a data line is not JSON ({msg}): {snippet!r}") from None
+            raise self._malformed(translate(
+                "RemoteEngine", "a data line is not JSON ({error}): {snippet!r}"
+            ).format(error=msg, snippet=snippet)) from None
         try:
             if event.event == "error":
                 raise ServerReportedError(str(chunk.get("message") if isinstance(chunk, dict)
@@ -271,8 +288,9 @@ class RemoteEngine:
         except MalformedChunk as exc:
             raise self._malformed(str(exc)) from None
         except ServerReportedError as exc:
-            raise ServerError(f"{self.connection.name} reported an error while answering: "
-                              f"{exc}") from None
+            raise ServerError(translate(
+                "RemoteEngine", "{name} reported an error while answering: {error}"
+            ).format(name=self.connection.name, error=exc)) from None
 
     def _stats(self, decoder: ChunkDecoder, started: float, reason: FinishReason
                ) -> GenerationStats:
@@ -303,8 +321,9 @@ class RemoteEngine:
             data = json.loads(raw)
             models = [str(m["id"]) for m in data["data"]]
         except (ValueError, TypeError, KeyError):
-            raise ServerError(f"{name} answered {self.connection.endpoint.url('/models')} "
-                              "with something that is not a model list.") from None
+            raise ServerError(translate(
+                "RemoteEngine", "{name} answered {url} with something that is not a model list."
+            ).format(name=name, url=self.connection.endpoint.url('/models'))) from None
         return models
 
     def _status_error(self, exc: HttpStatusError, model: str | None, abort: Abort
@@ -312,29 +331,37 @@ class RemoteEngine:
         name, status = self.connection.name, exc.status
         if status in (401, 403):
             if not self.connection.api_key:
-                return KeyRejectedError(
-                    f"{name} needs an API key (HTTP {status}). Set one for this connection.")
-            return KeyRejectedError(
-                f"{name} rejected the API key (HTTP {status}). Check the key set for this "
-                "connection.")
+                return KeyRejectedError(translate(
+                    "RemoteEngine",
+                    "{name} needs an API key (HTTP {status}). Set one for this connection."
+                ).format(name=name, status=status))
+            return KeyRejectedError(translate(
+                "RemoteEngine", "{name} rejected the API key (HTTP {status}). Check the key set "
+                "for this connection."
+            ).format(name=name, status=status))
         if status == 429:
             if exc.retry_after is not None:
-                return RateLimitedError(
-                    f"{name} is rate limiting requests (HTTP 429) and asks to wait "
-                    f"{exc.retry_after:.0f} s. Try again then.", exc.retry_after)
-            return RateLimitedError(
-                f"{name} is rate limiting requests (HTTP 429). Wait a moment and try again.")
+                return RateLimitedError(translate(
+                    "RemoteEngine", "{name} is rate limiting requests (HTTP 429) and asks to wait "
+                    "{seconds:.0f} s. Try again then."
+                ).format(name=name, seconds=exc.retry_after), exc.retry_after)
+            return RateLimitedError(translate(
+                "RemoteEngine",
+                "{name} is rate limiting requests (HTTP 429). Wait a moment and try again."
+            ).format(name=name))
         if model is not None and (status == 404 or (status in (400, 422)
                                                     and _MODEL_MISSING.search(exc.message))):
             return self._missing_model_error(exc, model, abort)
         if status == 404:
-            return ServerError(
-                f"{name} has no OpenAI-compatible API at {self.connection.endpoint.url()} "
-                "(HTTP 404). Check the base URL; it usually ends in /v1.")
+            return ServerError(translate(
+                "RemoteEngine", "{name} has no OpenAI-compatible API at {url} (HTTP 404). Check "
+                "the base URL; it usually ends in /v1."
+            ).format(name=name, url=self.connection.endpoint.url()))
         if status >= 500:
-            return ServerError(f"{name} failed with HTTP {status} ({exc.message}). Try again "
-                               "later.")
-        return ServerError(f"{name} refused the request (HTTP {status}: {exc.message}).")
+            return ServerError(translate(
+                "RemoteEngine", "{name} failed with HTTP {status} ({error}). Try again later."
+            ).format(name=name, status=status, error=exc.message))
+        return _refused(name, exc)
 
     def _missing_model_error(self, exc: HttpStatusError, model: str, abort: Abort
                              ) -> RemoteError:
@@ -344,32 +371,46 @@ class RemoteEngine:
         except (RemoteError, RequestCancelled) as list_error:
             if exc.status == 404 and isinstance(list_error, ServerError):
                 return list_error  # no API at this address at all
-            return ServerError(f"{name} refused the request (HTTP {exc.status}: "
-                               f"{exc.message}).")
+            return _refused(name, exc)
         if model in models:
-            return ServerError(f"{name} refused the request (HTTP {exc.status}: "
-                               f"{exc.message}).")
+            return _refused(name, exc)
         if not models:
-            return RemoteModelNotFoundError(
-                f"{name} has no model named '{model}', and lists no models at all.")
+            return RemoteModelNotFoundError(translate(
+                "RemoteEngine", "{name} has no model named '{model}', and lists no models at all."
+            ).format(name=name, model=model))
         shown = ", ".join(models[:_SHOWN_MODELS])
         more = len(models) - _SHOWN_MODELS
-        return RemoteModelNotFoundError(
-            f"{name} has no model named '{model}'. It has: {shown}"
-            f"{f' and {more} more' if more > 0 else ''}. Choose one of them for this "
-            "connection.")
+        if more > 0:
+            text = translate("RemoteEngine", "{name} has no model named '{model}'. It has: "
+                             "{shown} and {more} more. Choose one of them for this connection.")
+        else:
+            text = translate("RemoteEngine", "{name} has no model named '{model}'. It has: "
+                             "{shown}. Choose one of them for this connection.")
+        return RemoteModelNotFoundError(text.format(name=name, model=model, shown=shown,
+                                                    more=more))
 
     def _cut_error(self, exc: BaseException | None) -> RemoteError:
         where = self.connection.endpoint.address
         if isinstance(exc, TimeoutError):
-            return RemoteTimeoutError(
-                f"{where} stopped sending for {self.connection.read_timeout:g} s; the answer "
-                "was cut off. Try again.")
-        return StreamCutError(
-            f"The connection to {where} closed before the answer was complete. Try again.")
+            return RemoteTimeoutError(translate(
+                "RemoteEngine", "{where} stopped sending for {seconds:g} s; the answer was cut "
+                "off. Try again."
+            ).format(where=where, seconds=self.connection.read_timeout))
+        return StreamCutError(translate(
+            "RemoteEngine",
+            "The connection to {where} closed before the answer was complete. Try again."
+        ).format(where=where))
 
     def _malformed(self, what: str) -> MalformedStreamError:
-        return MalformedStreamError(f"{self.connection.name} sent a malformed stream: {what}.")
+        return MalformedStreamError(translate(
+            "RemoteEngine", "{name} sent a malformed stream: {problem}."
+        ).format(name=self.connection.name, problem=what))
+
+
+def _refused(name: str, exc: HttpStatusError) -> ServerError:
+    return ServerError(translate(
+        "RemoteEngine", "{name} refused the request (HTTP {status}: {error})."
+    ).format(name=name, status=exc.status, error=exc.message))
 
 
 def _message(message: ChatMessage) -> dict[str, str]:

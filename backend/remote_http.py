@@ -23,6 +23,7 @@ from typing import Self
 from urllib.parse import urlsplit
 
 from backend.errors import InvalidOptionError
+from backend.i18n import translate
 from backend.remote_errors import RemoteError, RemoteTimeoutError, ServerUnreachableError
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,16 @@ class Endpoint:
         text = base_url.strip()
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidOptionError(
-                f"{text!r} is not a server address: it must start with http:// or https:// "
-                "and name a host, e.g. http://127.0.0.1:8000/v1.")
+            raise InvalidOptionError(translate(
+                "RemoteHttp", "{address!r} is not a server address: it must start with http:// "
+                "or https:// and name a host, e.g. http://127.0.0.1:8000/v1."
+            ).format(address=text))
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            raise InvalidOptionError(f"{text!r} has an invalid port number.") from None
+            raise InvalidOptionError(translate(
+                "RemoteHttp", "{address!r} has an invalid port number.").format(address=text)
+            ) from None
         prefix = parts.path.rstrip("/") or "/v1"
         return cls(parts.scheme, parts.hostname, port, prefix)
 
@@ -321,31 +325,37 @@ class HttpClient:
         error: RemoteError
         retryable = False
         if isinstance(exc, ConnectionRefusedError):
-            error = ServerUnreachableError(
-                f"Could not connect to {where}: the connection was refused. Check that the "
-                "server is running and that the address is right.")
+            error = ServerUnreachableError(translate(
+                "RemoteHttp", "Could not connect to {where}: the connection was refused. Check "
+                "that the server is running and that the address is right."
+            ).format(where=where))
             retryable = True
         elif isinstance(exc, socket.gaierror):
-            error = ServerUnreachableError(
-                f"Could not find the server {self.endpoint.host} ({exc.strerror}). Check the "
-                "address and your network connection.")
+            error = ServerUnreachableError(translate(
+                "RemoteHttp", "Could not find the server {host} ({error}). Check the address and "
+                "your network connection."
+            ).format(host=self.endpoint.host, error=exc.strerror))
             retryable = exc.errno == socket.EAI_AGAIN
         elif isinstance(exc, TimeoutError):
-            error = RemoteTimeoutError(
-                f"Could not connect to {where} within {self.timeouts.connect:g} s. Check the "
-                "address, your network and any firewall in between.")
+            error = RemoteTimeoutError(translate(
+                "RemoteHttp", "Could not connect to {where} within {seconds:g} s. Check the "
+                "address, your network and any firewall in between."
+            ).format(where=where, seconds=self.timeouts.connect))
         elif isinstance(exc, ssl.SSLCertVerificationError):
-            error = ServerUnreachableError(
-                f"The secure connection to {where} failed: {exc.verify_message}. Check that "
-                "the address uses the server's real name.")
+            error = ServerUnreachableError(translate(
+                "RemoteHttp", "The secure connection to {where} failed: {error}. Check that the "
+                "address uses the server's real name."
+            ).format(where=where, error=exc.verify_message))
         elif isinstance(exc, ssl.SSLError):
-            error = ServerUnreachableError(
-                f"The secure connection to {where} failed ({exc.reason or exc}). If the server "
-                "speaks plain HTTP, use an http:// address.")
+            error = ServerUnreachableError(translate(
+                "RemoteHttp", "The secure connection to {where} failed ({error}). If the server "
+                "speaks plain HTTP, use an http:// address."
+            ).format(where=where, error=exc.reason or exc))
         else:
-            error = ServerUnreachableError(
-                f"Could not connect to {where} ({_reason(exc)}). Check the address and your "
-                "network connection.")
+            error = ServerUnreachableError(translate(
+                "RemoteHttp", "Could not connect to {where} ({error}). Check the address and your "
+                "network connection."
+            ).format(where=where, error=_reason(exc)))
             retryable = isinstance(exc, ConnectionError)
         return _NetworkFailure(error, retryable)
 
@@ -354,18 +364,19 @@ class HttpClient:
             return RequestCancelled()
         where = self.endpoint.address
         if isinstance(exc, TimeoutError):
-            return _NetworkFailure(RemoteTimeoutError(
-                f"{where} did not answer within {self.timeouts.read:g} s. The server may be "
-                "overloaded; try again later."), retryable=False)
-        return _NetworkFailure(ServerUnreachableError(
-            f"{where} closed the connection without answering ({_reason(exc)}). Check that "
-            "the address points to an OpenAI-compatible server."),
-            retryable=isinstance(exc, ConnectionError))
+            return _NetworkFailure(RemoteTimeoutError(translate(
+                "RemoteHttp", "{where} did not answer within {seconds:g} s. The server may be "
+                "overloaded; try again later."
+            ).format(where=where, seconds=self.timeouts.read)), retryable=False)
+        return _NetworkFailure(ServerUnreachableError(translate(
+            "RemoteHttp", "{where} closed the connection without answering ({error}). Check that "
+            "the address points to an OpenAI-compatible server."
+        ).format(where=where, error=_reason(exc))), retryable=isinstance(exc, ConnectionError))
 
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, http.client.RemoteDisconnected):
-        return "it closed the connection"
+        return translate("RemoteHttp", "it closed the connection")
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower() if exc.strerror[:1].isupper() else exc.strerror
     return str(exc) or type(exc).__name__

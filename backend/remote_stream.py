@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from backend.chat import AnswerDelta, FinishReason, ReasoningDelta
+from backend.i18n import translate
 from backend.reasoning import ReasoningSplitter
 
 Delta = ReasoningDelta | AnswerDelta
@@ -61,7 +62,9 @@ class ChunkDecoder:
     def feed(self, chunk: object) -> list[Delta]:
         """Raises `MalformedChunk` or `ServerReportedError`."""
         if not isinstance(chunk, Mapping):
-            raise MalformedChunk(f"an event is a JSON {type(chunk).__name__}, not an object")
+            raise MalformedChunk(translate(
+                "RemoteStream", "an event is a JSON {type}, not an object"
+            ).format(type=type(chunk).__name__))
         if chunk.get("error"):
             raise ServerReportedError(_error_text(chunk["error"]))
         usage = chunk.get("usage")
@@ -71,16 +74,17 @@ class ChunkDecoder:
         if choices is None and usage is not None:
             return []
         if not isinstance(choices, list):
-            raise MalformedChunk("an event has no 'choices' list")
+            raise MalformedChunk(translate("RemoteStream", "an event has no 'choices' list"))
         out: list[Delta] = []
         for choice in choices:
             if not isinstance(choice, Mapping):
-                raise MalformedChunk("a choice is not an object")
+                raise MalformedChunk(translate("RemoteStream", "a choice is not an object"))
             if choice.get("index", 0) != 0:
                 continue  # we ask for one answer; extra ones are not shown
             delta = choice.get("delta") or {}
             if not isinstance(delta, Mapping):
-                raise MalformedChunk("a choice's 'delta' is not an object")
+                raise MalformedChunk(
+                    translate("RemoteStream", "a choice's 'delta' is not an object"))
             reasoning = next((v for k in _REASONING_FIELDS if (v := _text(delta, k))), "")
             content = _text(delta, "content")
             if reasoning or content:
@@ -92,7 +96,9 @@ class ChunkDecoder:
             reason = choice.get("finish_reason")
             if reason is not None:
                 if not isinstance(reason, str):
-                    raise MalformedChunk(f"'finish_reason' is {reason!r}, not a text")
+                    raise MalformedChunk(translate(
+                        "RemoteStream", "'finish_reason' is {value!r}, not a text"
+                    ).format(value=reason))
                 self.finish_reason = reason
         return _merged(out)
 
@@ -137,20 +143,22 @@ def _text(delta: Mapping[str, object], key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise MalformedChunk(f"'delta.{key}' is {type(value).__name__}, not a text")
+        raise MalformedChunk(translate(
+            "RemoteStream", "'delta.{key}' is {type}, not a text"
+        ).format(key=key, type=type(value).__name__))
     return value
 
 
 def _usage(value: object) -> Usage:
     if not isinstance(value, Mapping):
-        raise MalformedChunk("'usage' is not an object")
+        raise MalformedChunk(translate("RemoteStream", "'usage' is not an object"))
     details = value.get("prompt_tokens_details")
     cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
     if cached is None:
         cached = value.get("prompt_cache_hit_tokens")  # DeepSeek's API
     numbers = (value.get("prompt_tokens"), value.get("completion_tokens"), cached or 0)
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
-        raise MalformedChunk("'usage' does not hold token counts")
+        raise MalformedChunk(translate("RemoteStream", "'usage' does not hold token counts"))
     prompt, completion, cached_n = numbers
     assert isinstance(prompt, int) and isinstance(completion, int) and isinstance(cached_n, int)
     return Usage(prompt, completion, cached_n)
@@ -163,7 +171,7 @@ def _error_text(error: object) -> str:
             return message.strip()
     if isinstance(error, str) and error.strip():
         return error.strip()
-    return "no details given"
+    return translate("RemoteStream", "no details given")
 
 
 def _merged(deltas: list[Delta]) -> list[Delta]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from backend import llama_libs
 from backend.errors import InvalidOptionError
+from backend.i18n import translate
 
 # Newer ggml: one call per worker, returning a backend registry of its devices. Older ggml:
 # one device per worker.
@@ -73,9 +74,10 @@ def parse_servers(text: str) -> tuple[str, ...]:
             continue
         match = _ENDPOINT.match(item)
         if match is None or not 0 < int(match.group(2)) < 65536:
-            raise InvalidOptionError(
-                f"'{item}' is not an RPC worker address: write host:port, e.g. "
-                f"192.168.1.20:{DEFAULT_PORT}.")
+            raise InvalidOptionError(translate(
+                "Rpc", "'{item}' is not an RPC worker address: write host:port, e.g. "
+                "192.168.1.20:{port}."
+            ).format(item=item, port=DEFAULT_PORT))
         servers.append(item)
     return tuple(servers)
 
@@ -86,13 +88,15 @@ def device_list(servers: Sequence[str]) -> ctypes.Array[ctypes.c_void_p]:
     as the model. Raises RuntimeError (turned into a load error by the engine)."""
     found = _add_function()
     if found is None:
-        raise RuntimeError("this llama.cpp was built without RPC support (-DGGML_RPC=on)")
+        raise RuntimeError(
+            translate("Rpc", "this llama.cpp was built without RPC support (-DGGML_RPC=on)"))
     name, add = found
     count, get = _symbol("ggml_backend_reg_dev_count"), _symbol("ggml_backend_reg_dev_get")
     dev_count, dev_get = _symbol("ggml_backend_dev_count"), _symbol("ggml_backend_dev_get")
     dev_type = _symbol("ggml_backend_dev_type")
     if None in (count, get, dev_count, dev_get, dev_type):
-        raise RuntimeError("the ggml device functions are missing from this llama.cpp")
+        raise RuntimeError(
+            translate("Rpc", "the ggml device functions are missing from this llama.cpp"))
     assert count and get and dev_count and dev_get and dev_type
     count.argtypes, count.restype = [ctypes.c_void_p], ctypes.c_size_t
     get.argtypes, get.restype = [ctypes.c_void_p, ctypes.c_size_t], ctypes.c_void_p
@@ -103,8 +107,10 @@ def device_list(servers: Sequence[str]) -> ctypes.Array[ctypes.c_void_p]:
     for endpoint in servers:
         handle = add(endpoint.encode())
         if not handle:
-            raise RuntimeError(f"could not reach the RPC worker {endpoint}; check that "
-                               "rpc-server runs there and the port is open")
+            raise RuntimeError(translate(
+                "Rpc", "could not reach the RPC worker {endpoint}; check that rpc-server runs "
+                "there and the port is open"
+            ).format(endpoint=endpoint))
         if name == _ADD_SERVER:  # a registry: one device per worker GPU
             devices += [get(handle, i) for i in range(count(handle))]
         else:

@@ -21,6 +21,7 @@ from typing import Any
 from backend.chat import Sampling
 from backend.errors import AppError, InvalidOptionError
 from backend.family import ModelFamily, default_sampling
+from backend.i18n import translate
 from backend.offload import KV_TYPE_BYTES
 from backend.paths import app_paths
 
@@ -103,7 +104,9 @@ class Settings:
             try:
                 value = check(getattr(self, name))
             except (TypeError, ValueError) as exc:
-                raise InvalidOptionError(f"Invalid setting {name}: {exc}.") from None
+                raise InvalidOptionError(translate(
+                    "Settings", "Invalid setting {name}: {error}."
+                ).format(name=name, error=exc)) from None
             object.__setattr__(self, name, value)
 
     def sampling_for(self, family: ModelFamily) -> Sampling:
@@ -141,7 +144,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         raw = json.loads(data.decode("utf-8"))
         if not isinstance(raw, dict):
-            raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+            raise ValueError(f"a JSON {type(raw).__name__}, not an object")  # noqa: TRY004
     except ValueError as exc:
         bad = path.with_name(path.name + ".bad")
         log.warning("settings file %s is corrupt (%s); kept as %s, using the defaults",
@@ -170,10 +173,11 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise SettingsError(
-            f"Could not save the settings to {path} ({exc.strerror or exc}). Check that the "
-            "folder is writable and the disk is not full."
-        ) from exc
+        raise SettingsError(translate(
+            "Settings",
+            "Could not save the settings to {path} ({error}). Check that the "
+            "folder is writable and the disk is not full.",
+        ).format(path=path, error=exc.strerror or exc)) from exc
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
@@ -188,9 +192,13 @@ def default_path() -> Path:
 
 def _int(value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "expected a whole number, got {value!r}"
+        ).format(value=value))
     if not low <= value <= high:
-        raise ValueError(f"{value} is outside {low}–{high}")
+        raise ValueError(translate(
+            "Settings", "{value} is outside {low}–{high}"
+        ).format(value=value, low=low, high=high))
     return value
 
 
@@ -200,7 +208,9 @@ def _optional[T](check: Callable[[object], T]) -> Callable[[object], T | None]:
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise TypeError(f"expected a non-empty text, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "expected a non-empty text, got {value!r}"
+        ).format(value=value))
     return value
 
 
@@ -209,25 +219,29 @@ def _token(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise TypeError("expected a text")
+        raise TypeError(translate("Settings", "expected a text"))
     return value.strip() or None
 
 
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "expected true or false, got {value!r}"
+        ).format(value=value))
     return value
 
 
 def _kv_type(value: object) -> str:
     if value not in KV_TYPES:
-        raise ValueError(f"{value!r} is not one of {', '.join(sorted(KV_TYPES))}")
+        raise _not_one_of(value, ", ".join(sorted(KV_TYPES)))
     return str(value)
 
 
 def _dirs(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise TypeError(f"expected a list of folders, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "expected a list of folders, got {value!r}"
+        ).format(value=value))
     return tuple(_text(item) for item in value)
 
 
@@ -235,11 +249,13 @@ def _rpc_servers(value: object) -> tuple[str, ...]:
     from backend.rpc import parse_servers
 
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise TypeError(f"expected a list of host:port addresses, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "expected a list of host:port addresses, got {value!r}"
+        ).format(value=value))
     try:
         return parse_servers(" ".join(_text(item) for item in value))
     except InvalidOptionError as exc:
-        raise ValueError(str(exc).rstrip(".")) from None
+        raise ValueError(str(exc).rstrip(".。")) from None
 
 
 def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
@@ -248,17 +264,27 @@ def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
             return kind(value)
         except ValueError:
             allowed = ", ".join(repr(m.value) for m in kind)
-            raise ValueError(f"{value!r} is not one of {allowed}") from None
+            raise _not_one_of(value, allowed) from None
 
     return check
+
+
+def _not_one_of(value: object, allowed: str) -> ValueError:
+    return ValueError(translate(
+        "Settings", "{value!r} is not one of {allowed}"
+    ).format(value=value, allowed=allowed))
 
 
 def _number(data: Mapping[str, object], key: str, low: float, high: float) -> float:
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{key} must be a number, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "{key} must be a number, got {value!r}"
+        ).format(key=key, value=value))
     if not low <= value <= high:
-        raise ValueError(f"{key} {value} is outside {low}–{high}")
+        raise ValueError(translate(
+            "Settings", "{key} {value} is outside {low}–{high}"
+        ).format(key=key, value=value, low=low, high=high))
     return value
 
 
@@ -266,15 +292,21 @@ def _one_sampling(family: ModelFamily, value: object) -> Sampling:
     if isinstance(value, Sampling):
         value = dataclasses.asdict(value)
     if not isinstance(value, Mapping):
-        raise TypeError(f"{family.value}: expected sampler settings, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "{family}: expected sampler settings, got {value!r}"
+        ).format(family=family.value, value=value))
     unknown = set(value) - {f.name for f in dataclasses.fields(Sampling)}
     if unknown:
-        raise ValueError(f"{family.value}: unknown sampler setting {sorted(unknown)[0]!r}")
+        raise ValueError(translate(
+            "Settings", "{family}: unknown sampler setting {name!r}"
+        ).format(family=family.value, name=min(unknown)))
     # A partial entry ({"temperature": 0.8}) keeps the recommended values for the rest.
     merged = {**dataclasses.asdict(default_sampling(family)), **value}
     top_k = merged["top_k"]
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-        raise ValueError(f"{family.value}: top_k must be a whole number ≥ 0, got {top_k!r}")
+        raise ValueError(translate(
+            "Settings", "{family}: top_k must be a whole number ≥ 0, got {top_k!r}"
+        ).format(family=family.value, top_k=top_k))
     return Sampling(
         temperature=_number(merged, "temperature", 0.0, 5.0),
         top_p=_number(merged, "top_p", 0.0, 1.0),
@@ -286,7 +318,9 @@ def _one_sampling(family: ModelFamily, value: object) -> Sampling:
 
 def _sampling(value: object) -> Mapping[ModelFamily, Sampling]:
     if not isinstance(value, Mapping):
-        raise TypeError(f"expected a table of model families, got {value!r}")
+        raise TypeError(translate(
+            "Settings", "expected a table of model families, got {value!r}"
+        ).format(value=value))
     family = _enum(ModelFamily)
     overrides = {family(key): _one_sampling(family(key), entry) for key, entry in value.items()}
     return _ReadOnlyMapping(overrides)

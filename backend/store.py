@@ -23,6 +23,7 @@ from typing import Self
 from backend import store_export
 from backend.chat import ChatMessage, GenerationStats, Role
 from backend.errors import AppError
+from backend.i18n import translate
 from backend.paths import app_paths
 from backend.store_db import StoreDamagedError, StoreError, open_database, reports
 
@@ -34,7 +35,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FILE_NAME = "conversations.sqlite3"
-DEFAULT_TITLE = "New chat"
 LOCAL_ENGINE = "local"
 TITLE_WIDTH = 40  # display columns: a Chinese character counts two
 
@@ -122,14 +122,14 @@ class ConversationStore:
 
     # -- conversations ---------------------------------------------------------------------------
 
-    @reports("create a conversation")
+    @reports(lambda: translate("Store", "create a conversation"))
     def create_conversation(
-        self, title: str = DEFAULT_TITLE, *, deep_thinking: bool = False, model: str | None = None,
+        self, title: str = "", *, deep_thinking: bool = False, model: str | None = None,
         engine: str = LOCAL_ENGINE,
     ) -> Conversation:
         now = self._clock()
         conversation = Conversation(
-            id=str(uuid.uuid4()), title=_one_line(title) or DEFAULT_TITLE, created_at=now,
+            id=str(uuid.uuid4()), title=_one_line(title) or _default_title(), created_at=now,
             updated_at=now, deep_thinking=deep_thinking, model=model, engine=engine,
         )
         self._db.execute(
@@ -139,7 +139,7 @@ class ConversationStore:
         )
         return conversation
 
-    @reports("list the conversations")
+    @reports(lambda: translate("Store", "list the conversations"))
     def conversations(self, search: str | None = None) -> list[Conversation]:
         """Most recently used first. `search` matches the title or any message's text, ignoring
         case (Unicode case folding, so "ÉTÉ" finds "été"); `%` and `_` are plain characters."""
@@ -158,7 +158,7 @@ class ConversationStore:
             )
         return [_conversation(row) for row in rows]
 
-    @reports("read a conversation")
+    @reports(lambda: translate("Store", "read a conversation"))
     def get_conversation(self, conversation_id: str) -> Conversation:
         row = self._db.execute(f"{_CONVERSATION_SELECT} WHERE c.id = ?",
                                (conversation_id,)).fetchone()
@@ -166,37 +166,37 @@ class ConversationStore:
             raise _missing("conversation", conversation_id)
         return _conversation(row)
 
-    @reports("rename a conversation")
+    @reports(lambda: translate("Store", "rename a conversation"))
     def rename(self, conversation_id: str, title: str) -> None:
         """Renaming is not use: the conversation keeps its place in the list."""
-        self._update_conversation(conversation_id, "title = ?", _one_line(title) or DEFAULT_TITLE)
+        self._update_conversation(conversation_id, "title = ?", _one_line(title) or _default_title())
 
-    @reports("save the deep thinking choice")
+    @reports(lambda: translate("Store", "save the deep thinking choice"))
     def set_deep_thinking(self, conversation_id: str, on: bool) -> None:
         self._update_conversation(conversation_id, "deep_thinking = ?", int(on))
 
-    @reports("save the model choice")
+    @reports(lambda: translate("Store", "save the model choice"))
     def set_model(self, conversation_id: str, model: str | None) -> None:
         self._update_conversation(conversation_id, "model = ?", model)
 
-    @reports("save the engine choice")
+    @reports(lambda: translate("Store", "save the engine choice"))
     def set_engine(self, conversation_id: str, engine: str) -> None:
         """Which engine answers the conversation: "local", or a remote connection's engine id."""
         self._update_conversation(conversation_id, "engine = ?", engine)
 
-    @reports("update a conversation")
+    @reports(lambda: translate("Store", "update a conversation"))
     def touch(self, conversation_id: str) -> None:
         """Mark the conversation as used now (it moves to the top of the list)."""
         self._update_conversation(conversation_id, "updated_at = ?", self._clock())
 
-    @reports("delete a conversation")
+    @reports(lambda: translate("Store", "delete a conversation"))
     def delete_conversation(self, conversation_id: str) -> None:
         """Delete it with all its messages; deleting one already gone is not an error."""
         self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
     # -- messages --------------------------------------------------------------------------------
 
-    @reports("read the messages")
+    @reports(lambda: translate("Store", "read the messages"))
     def messages(self, conversation_id: str) -> list[StoredMessage]:
         """In order; an unknown conversation has none."""
         rows = self._db.execute(
@@ -205,7 +205,7 @@ class ConversationStore:
         )
         return [_message(row) for row in rows]
 
-    @reports("read a message")
+    @reports(lambda: translate("Store", "read a message"))
     def get_message(self, message_id: str) -> StoredMessage:
         row = self._db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?",
                                (message_id,)).fetchone()
@@ -213,7 +213,7 @@ class ConversationStore:
             raise _missing("message", message_id)
         return _message(row)
 
-    @reports("save a message")
+    @reports(lambda: translate("Store", "save a message"))
     def add_message(
         self, conversation_id: str, role: Role, content: str, *, reasoning: str = "",
         model: str | None = None, state: MessageState = MessageState.COMPLETE,
@@ -245,7 +245,7 @@ class ConversationStore:
             state=MessageState(state), error=None, created_at=now, updated_at=now,
         )
 
-    @reports("save the answer")
+    @reports(lambda: translate("Store", "save the answer"))
     def save_stream(
         self, message_id: str, content: str, reasoning: str, thinking_seconds: float | None,
     ) -> bool:
@@ -263,7 +263,7 @@ class ConversationStore:
         )
         return cursor.rowcount > 0
 
-    @reports("save the answer")
+    @reports(lambda: translate("Store", "save the answer"))
     def finish_message(
         self, message_id: str, *, content: str, reasoning: str, thinking_seconds: float | None,
         stats: GenerationStats | None, state: MessageState, error: str | None = None,
@@ -277,11 +277,11 @@ class ConversationStore:
             (content, reasoning, thinking_seconds, stats_json, MessageState(state).value, error),
         )
 
-    @reports("save the edit")
+    @reports(lambda: translate("Store", "save the edit"))
     def update_message_content(self, message_id: str, content: str) -> None:
         self._update_message(message_id, "content = ?", (content,))
 
-    @reports("delete messages")
+    @reports(lambda: translate("Store", "delete messages"))
     def delete_messages_from(self, conversation_id: str, position: int) -> int:
         """Delete the message at `position` and all after it (regenerate, edit and resend);
         return how many went."""
@@ -290,7 +290,7 @@ class ConversationStore:
             (conversation_id, position),
         ).rowcount
 
-    @reports("read the conversation")
+    @reports(lambda: translate("Store", "read the conversation"))
     def history(self, conversation_id: str) -> tuple[ChatMessage, ...]:
         """What the model sees: finished, stopped and interrupted messages in order; failed
         ones and the answer being written are left out. Reasoning comes along for display;
@@ -349,7 +349,7 @@ def title_from_first_message(text: str, width: int = TITLE_WIDTH) -> str:
     (CJK characters are two columns wide) with an ellipsis, at a word break when one is near."""
     line = next((_one_line(part) for part in text.splitlines() if part.strip()), "")
     if not line:
-        return DEFAULT_TITLE
+        return _default_title()
     if _width(line) <= width:
         return line
     cut, used = 0, 0
@@ -395,8 +395,18 @@ def _stats(raw: str | None, message_id: str) -> GenerationStats | None:
         return None
 
 
+def _default_title() -> str:
+    return translate("Store", "New chat")
+
+
 def _missing(kind: str, item_id: str) -> NotFoundError:
-    return NotFoundError(f"The {kind} {item_id} no longer exists; it may have been deleted.")
+    if kind == "conversation":
+        return NotFoundError(translate(
+            "Store", "The conversation {id} no longer exists; it may have been deleted."
+        ).format(id=item_id))
+    return NotFoundError(translate(
+        "Store", "The message {id} no longer exists; it may have been deleted."
+    ).format(id=item_id))
 
 
 def _one_line(text: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Concatenate, Protocol
 
 from backend.errors import AppError
+from backend.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,11 @@ def open_database(path: Path, clock: Callable[[], float]) -> sqlite3.Connection:
         except (sqlite3.DatabaseError, OSError) as again:
             raise _unavailable(path, again) from exc
         log.error("conversation database %s damaged (%s); moved to %s", path, exc, aside)
-        raise StoreDamagedError(
-            f"The conversation database at {path} is damaged ({exc}). It was moved aside to "
-            f"{aside}; a new, empty one was started. Nothing was deleted."
-        ) from exc
+        raise StoreDamagedError(translate(
+            "StoreDb",
+            "The conversation database at {path} is damaged ({error}). It was moved aside to "
+            "{aside}; a new, empty one was started. Nothing was deleted.",
+        ).format(path=path, error=exc, aside=aside)) from exc
     except OSError as exc:
         raise _unavailable(path, exc) from exc
 
@@ -100,9 +102,12 @@ class _HasPath(Protocol):
 
 
 def reports[S: _HasPath, **P, R](
-    action: str,
+    action: Callable[[], str],
 ) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], R]]:
-    """Turn SQLite's operational failures (disk full, read-only, locked) into a `StoreError`."""
+    """Turn SQLite's operational failures (disk full, read-only, locked) into a `StoreError`.
+
+    `action` gives what was being done, in the interface language, e.g. "save the answer".
+    """
 
     def decorate(
         method: Callable[Concatenate[S, P], R],
@@ -114,10 +119,10 @@ def reports[S: _HasPath, **P, R](
             except sqlite3.DatabaseError as exc:
                 if not isinstance(exc, sqlite3.OperationalError) and not _is_damage(exc):
                     raise  # misuse (closed store, constraint) is a bug, not a user error
-                raise StoreError(
-                    f"Could not {action} in the conversation database at {self.path} ({exc}). "
-                    f"{_hint(exc)}"
-                ) from exc
+                raise StoreError(translate(
+                    "StoreDb",
+                    "Could not {action} in the conversation database at {path} ({error}). {hint}",
+                ).format(action=action(), path=self.path, error=exc, hint=_hint(exc))) from exc
 
         return wrapper
 
@@ -164,10 +169,11 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
     while True:
         (version,) = db.execute("PRAGMA user_version").fetchone()
         if version > latest:
-            raise StoreError(
-                f"The conversation database at {path} was written by a newer version of DeepSeek "
-                f"Local (schema {version}; this version reads up to {latest}). Update the app."
-            )
+            raise StoreError(translate(
+                "StoreDb",
+                "The conversation database at {path} was written by a newer version of DeepSeek "
+                "Local (schema {version}; this version reads up to {latest}). Update the app.",
+            ).format(path=path, version=version, latest=latest))
         if version == latest:
             return
         db.execute("BEGIN IMMEDIATE")
@@ -192,20 +198,25 @@ def _is_damage(exc: sqlite3.DatabaseError) -> bool:
 def _hint(exc: sqlite3.DatabaseError) -> str:
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
     if code == sqlite3.SQLITE_FULL:
-        return "Free some disk space and try again."
+        return translate("StoreDb", "Free some disk space and try again.")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return "Another copy of DeepSeek Local is using it; try again in a moment."
+        return translate("StoreDb",
+                         "Another copy of DeepSeek Local is using it; try again in a moment.")
     if _is_damage(exc):
-        return "The file is damaged: quit the app and start it again; it will be moved aside."
-    return "Check that the disk and the folder are writable, then try again."
+        return translate(
+            "StoreDb",
+            "The file is damaged: quit the app and start it again; it will be moved aside.",
+        )
+    return translate("StoreDb", "Check that the disk and the folder are writable, then try again.")
 
 
 def _unavailable(path: Path, exc: BaseException) -> StoreError:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return StoreError(
-        f"The conversation database at {path} cannot be opened ({reason}). Check that the file "
-        "and its folder are readable and writable."
-    )
+    return StoreError(translate(
+        "StoreDb",
+        "The conversation database at {path} cannot be opened ({reason}). Check that the file "
+        "and its folder are readable and writable.",
+    ).format(path=path, reason=reason))
 
 
 def _move_aside(path: Path, now: float) -> Path:

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from backend.chat import FinishReason, GenerationStats
+from backend.i18n import translate
 
 if TYPE_CHECKING:  # the store imports this module at load time
     from backend.store import Conversation, StoredMessage
 
 JSON_FORMAT = "deepseek-local.conversation"
 JSON_VERSION = 1
-_HEADINGS = {"system": "System", "user": "User", "assistant": "Assistant"}
 
 
 def stats_to_dict(stats: GenerationStats) -> dict[str, Any]:
@@ -50,27 +50,37 @@ def to_markdown(
 ) -> str:
     """The title as a heading, then each message under its role, reasoning as a quote."""
     started = datetime.fromtimestamp(conversation.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    byline = f"Started {started}" + (f" · {conversation.model}" if conversation.model else "")
+    if conversation.model:
+        byline = translate("StoreExport", "Started {time} · {model}").format(
+            time=started, model=conversation.model)
+    else:
+        byline = translate("StoreExport", "Started {time}").format(time=started)
     blocks = [f"# {conversation.title}", byline]
     for message in messages:
-        heading = f"## {_HEADINGS.get(message.role.value, message.role.value.title())}"
+        heading = f"## {_heading(message.role.value)}"
         if message.model and message.role.value == "assistant":
             heading += f" · {message.model}"
         blocks.append(heading)
         if message.reasoning.strip():
             seconds = message.thinking_seconds
-            label = "> **Reasoning**" + (f" ({seconds:.1f} s)" if seconds is not None else "")
+            if seconds is None:
+                label = translate("StoreExport", "**Reasoning**")
+            else:
+                label = translate("StoreExport", "**Reasoning** ({seconds:.1f} s)").format(
+                    seconds=seconds)
             lines = _trim(message.reasoning).split("\n")
             quoted = "\n".join(f"> {line}".rstrip() for line in lines)
-            blocks.append(f"{label}\n>\n{quoted}")
+            blocks.append(f"> {label}\n>\n{quoted}")
         if message.content.strip():
             blocks.append(_trim(message.content))
         if note := _note(message):
             blocks.append(f"*{note}*")
         if with_stats and message.stats is not None:
             s = message.stats
-            blocks.append(f"*{s.completion_tokens} tokens · {s.decode_tps:.1f} tokens/s · "
-                          f"{s.ttft_s:.2f} s to first token*")
+            blocks.append("*" + translate(
+                "StoreExport",
+                "{tokens} tokens · {tps:.1f} tokens/s · {ttft:.2f} s to first token",
+            ).format(tokens=s.completion_tokens, tps=s.decode_tps, ttft=s.ttft_s) + "*")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -106,16 +116,28 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 
 
+def _heading(role: str) -> str:
+    if role == "system":
+        return translate("StoreExport", "System")
+    if role == "user":
+        return translate("StoreExport", "User")
+    if role == "assistant":
+        return translate("StoreExport", "Assistant")
+    return role.title()
+
+
 def _note(message: StoredMessage) -> str:
     state = message.state.value
     if state == "error":
-        return f"Error: {message.error or 'unknown'}"
+        return translate("StoreExport", "Error: {error}").format(
+            error=message.error or translate("StoreExport", "unknown"))
     if state == "interrupted":
-        return "Interrupted: the app closed while this answer was being written."
+        return translate("StoreExport",
+                         "Interrupted: the app closed while this answer was being written.")
     if state == "streaming":
-        return "Still being written when exported."
+        return translate("StoreExport", "Still being written when exported.")
     if state == "cancelled":
-        return message.error or "Stopped."
+        return message.error or translate("StoreExport", "Stopped.")
     return message.error or ""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def format_bytes(n: int | float | None) -> str:
+def format_bytes(n: float | None) -> str:
     """`1.3 GB`, `512.0 MB`, `12.4 kB`, `87 B`; `-` for unknown."""
     if n is None:
         return "-"
