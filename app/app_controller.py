@@ -1,5 +1,6 @@
-"""Wires the window to the backend: settings, the conversation store, the generation thread and
-the controllers. Owns the shutdown order: stop generation, save, unload on the worker, join.
+"""Wires the window to the backend: settings, the interface language, the conversation store, the
+generation thread and the controllers. Owns the shutdown order: stop generation, save, unload on
+the worker, join.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QLocale, QObject, Qt, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -16,6 +17,8 @@ from app import __version__
 from app.chat_controller import ChatController
 from app.generation_worker import GenerationThread
 from app.model_controller import ModelController
+from app.translations import install_translations, prefer_simplified_chinese_fonts
+from backend import i18n
 from backend.connections import Connection, load_connections, save_connections
 from backend.errors import AppError
 from backend.paths import AppPaths
@@ -37,6 +40,10 @@ class AppController(QObject):
         self.app = app
         self.paths = paths
         self.settings = load_settings()
+        # Before any widget exists: every tr() made while building the window is translated.
+        self.translations = install_translations(app, self.settings.language)
+        prefer_simplified_chinese_fonts(app)  # Chinese answers come in any interface language
+        self.restart_requested = False  # the user asked for a restart (app.gui starts it)
         apply_theme(app, self.settings.theme)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
         self.store = ConversationStore()
@@ -120,9 +127,32 @@ class AppController(QObject):
         if settings.theme != old.theme:
             apply_theme(self.app, settings.theme)
         self.window.chat_view.set_reasoning_expanded(settings.reasoning_expanded)
+        if settings.language != old.language:
+            self._offer_restart(settings.language)
         loaded = self.models.loaded
         if loaded is not None and needs_reload(old, settings) and self.chat.streaming is None:
             self.models.load(str(loaded.info.path))
+
+    def _offer_restart(self, choice: str) -> None:
+        """The interface language applies at start-up: offer to restart now if it changes."""
+        language = i18n.interface_language(choice, QLocale.system().uiLanguages())
+        if language == self.translations.language:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restart to change the language"),
+                          self.tr("The new interface language takes effect after a restart. "
+                                  "Restart DeepSeek Local now?"),
+                          QMessageBox.StandardButton.NoButton, self.window)
+        restart = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restart)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self._on_restart_accepted)
+        box.open()
+
+    @Slot()
+    def _on_restart_accepted(self) -> None:
+        self.restart_requested = True
+        self.window.close()
 
     @Slot(Qt.ColorScheme)
     def _on_color_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
@@ -209,3 +239,4 @@ class AppController(QObject):
         if not self.generation.shutdown(timeout_ms=2000):
             log.warning("the generation thread did not stop within 2 s")
         self.store.close()
+        self.translations.remove()

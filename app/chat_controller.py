@@ -30,6 +30,10 @@ from ui.view_models import MessageView
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 0.5
+# Notices are saved in English, the conversation outliving a change of interface language, and
+# shown translated (`_notice_text`).
+STOPPED = "Stopped."
+LENGTH_LIMIT = "The answer reached the length limit."
 
 
 @dataclass
@@ -162,7 +166,8 @@ class ChatController(QObject):
     def _on_sidebar_export_requested(self, conversation_id: str, fmt: str) -> None:
         conversation = self.store.get_conversation(conversation_id)
         suffix = ".md" if fmt == "markdown" else ".json"
-        name = "".join(ch for ch in conversation.title if ch not in '\\/:*?"<>|').strip() or "chat"
+        name = ("".join(ch for ch in conversation.title if ch not in '\\/:*?"<>|').strip()
+                or self.tr("chat"))
         path, _ = QFileDialog.getSaveFileName(
             self.window, self.tr("Export conversation"), str(Path.home() / f"{name}{suffix}"),
             self.tr("Markdown (*.md)") if fmt == "markdown" else self.tr("JSON (*.json)"))
@@ -281,14 +286,14 @@ class ChatController(QObject):
             s.thinking_seconds = time.monotonic() - s.started
         cancelled = stats.finish_reason is FinishReason.CANCELLED
         state = MessageState.CANCELLED if cancelled else MessageState.COMPLETE
-        notice = self.tr("Stopped.") if cancelled else (
-            self.tr("The answer reached the length limit.")
-            if stats.finish_reason is FinishReason.LENGTH else "")
+        notice = STOPPED if cancelled else (
+            LENGTH_LIMIT if stats.finish_reason is FinishReason.LENGTH else "")
         self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
                                   thinking_seconds=s.thinking_seconds, stats=stats, state=state,
                                   error=notice or None)
         self.window.chat_view.finish_message(message_id, state=ViewState(state.value),
-                                             stats_text=stats_text(stats), notice=notice,
+                                             stats_text=stats_text(stats),
+                                             notice=_notice_text(notice),
                                              thinking_seconds=s.thinking_seconds)
         self.models.show_stats(stats)
         self._end()
@@ -352,8 +357,19 @@ class ModelContext(Protocol):
 
 
 def stats_text(stats: GenerationStats) -> str:
-    return (f"{stats.decode_tps:.1f} tok/s · {stats.ttft_s:.2f} s to first token · "
-            f"{stats.completion_tokens} tokens")
+    return QCoreApplication.translate(
+        "ChatController", "{tps:.1f} tok/s · {ttft:.2f} s to first token · {tokens} tokens"
+    ).format(tps=stats.decode_tps, ttft=stats.ttft_s, tokens=stats.completion_tokens)
+
+
+def _notice_text(notice: str) -> str:
+    """A saved notice in the interface language (an error message is shown as it was saved)."""
+    translated = {
+        STOPPED: QCoreApplication.translate("ChatController", "Stopped."),
+        LENGTH_LIMIT: QCoreApplication.translate(
+            "ChatController", "The answer reached the length limit."),
+    }
+    return translated.get(notice, notice)
 
 
 def _view(message: StoredMessage) -> MessageView:
@@ -362,7 +378,7 @@ def _view(message: StoredMessage) -> MessageView:
         notice = QCoreApplication.translate(
             "ChatController", "Interrupted: the app closed while this answer was being written.")
     elif message.error:
-        notice = message.error
+        notice = _notice_text(message.error)
     return MessageView(
         id=message.id,
         role=str(message.role),

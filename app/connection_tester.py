@@ -47,8 +47,9 @@ class ConnectionTester(QObject):
             text, ok = str(exc), False
         except Exception as exc:  # a bug: say so, keep the app running
             log.exception("connection test crashed")
-            text, ok = (f"The test failed unexpectedly ({type(exc).__name__}: {exc}). See the "
-                        "log for details."), False
+            text, ok = self.tr(
+                "The test failed unexpectedly ({error}). See the log for details."
+            ).format(error=f"{type(exc).__name__}: {exc}"), False
         try:
             self.finished.emit(connection.id, text, ok)
         except RuntimeError:  # the dialog (and this object) went away meanwhile

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import shiboken6
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -19,36 +19,49 @@ from backend.family import ModelFamily, ThinkingMode
 from backend.units import format_bytes
 from ui.download_dialog import CatalogRow, DownloadDialog, JobRow
 
-# The family filter: R1 includes its distills (they reason the same way, and fit smaller machines).
-FILTERS = (
-    (ModelFamily.R1.value, "DeepSeek-R1 and distills"),
-    (ModelFamily.R1_DISTILL.value, "R1 distills (smaller)"),
-    (ModelFamily.V3.value, "DeepSeek-V3"),
-    (ModelFamily.V3_1.value, "DeepSeek-V3.1 (hybrid)"),
-)
-THINKING = {
-    ThinkingMode.ALWAYS: "Reasons (R1)",
-    ThinkingMode.NEVER: "Direct (V3)",
-    ThinkingMode.HYBRID: "Hybrid",
-}
 # `backend.fit` ranks by speed tier, 100 apart: < 50 fluent, < 250 usable or slow, 300+ larger
 # than RAM + VRAM (it would page from disk). Never recommend one of the last.
 _FLUENT_RANK, _RUNS_RANK = 50.0, 300.0
-_STATE_LABELS = {
-    JobState.QUEUED: "Queued",
-    JobState.PREPARING: "Starting",
-    JobState.DOWNLOADING: "Downloading",
-    JobState.VERIFYING: "Checking",
-    JobState.RETRYING: "Reconnecting",
-    JobState.PAUSED: "Paused",
-    JobState.CANCELLING: "Cancelling",
-    JobState.FAILED: "Failed",
-    JobState.CANCELLED: "Cancelled",
-    JobState.INSTALLED: "Installed",
-}
 _ACTIVE = (JobState.PREPARING, JobState.DOWNLOADING, JobState.VERIFYING, JobState.RETRYING)
 
 _open: dict[int, DownloadDialog] = {}
+
+
+def family_filters() -> list[tuple[str, str]]:
+    """The family filter's choices: R1 includes its distills (they reason the same way, and fit
+    smaller machines)."""
+    return [
+        (ModelFamily.R1.value,
+         QCoreApplication.translate("DownloadController", "DeepSeek-R1 and distills")),
+        (ModelFamily.R1_DISTILL.value,
+         QCoreApplication.translate("DownloadController", "R1 distills (smaller)")),
+        (ModelFamily.V3.value, "DeepSeek-V3"),
+        (ModelFamily.V3_1.value,
+         QCoreApplication.translate("DownloadController", "DeepSeek-V3.1 (hybrid)")),
+    ]
+
+
+def thinking_label(mode: ThinkingMode) -> str:
+    return {
+        ThinkingMode.ALWAYS: QCoreApplication.translate("DownloadController", "Reasons (R1)"),
+        ThinkingMode.NEVER: QCoreApplication.translate("DownloadController", "Direct (V3)"),
+        ThinkingMode.HYBRID: QCoreApplication.translate("DownloadController", "Hybrid"),
+    }[mode]
+
+
+def state_label(state: JobState) -> str:
+    return {
+        JobState.QUEUED: QCoreApplication.translate("DownloadController", "Queued"),
+        JobState.PREPARING: QCoreApplication.translate("DownloadController", "Starting"),
+        JobState.DOWNLOADING: QCoreApplication.translate("DownloadController", "Downloading"),
+        JobState.VERIFYING: QCoreApplication.translate("DownloadController", "Checking"),
+        JobState.RETRYING: QCoreApplication.translate("DownloadController", "Reconnecting"),
+        JobState.PAUSED: QCoreApplication.translate("DownloadController", "Paused"),
+        JobState.CANCELLING: QCoreApplication.translate("DownloadController", "Cancelling"),
+        JobState.FAILED: QCoreApplication.translate("DownloadController", "Failed"),
+        JobState.CANCELLED: QCoreApplication.translate("DownloadController", "Cancelled"),
+        JobState.INSTALLED: QCoreApplication.translate("DownloadController", "Installed"),
+    }[state]
 
 
 def open_download_dialog(parent: QWidget, manager: DownloadManager,
@@ -76,7 +89,7 @@ class DownloadController(QObject):
         self.manager = manager
         self.dialog = dialog
         self._options: dict[str, CatalogOption] = {}
-        dialog.set_filters(FILTERS)
+        dialog.set_filters(family_filters())
         dialog.download_requested.connect(self._on_dialog_download_requested)
         dialog.catalog_retry_requested.connect(self._on_dialog_catalog_retry_requested)
         dialog.pause_requested.connect(self._on_dialog_pause_requested)
@@ -112,8 +125,8 @@ class DownloadController(QObject):
         self._options = {option_key(o): o for o in options}
         notice = ""
         if self.manager.catalog_needs_token:
-            notice = (f"{self.manager.catalog_message} Enter a Hugging Face read token to see "
-                      "these models:")
+            notice = self.tr("{problem} Enter a Hugging Face read token to see these models:"
+                             ).format(problem=self.manager.catalog_message)
         self.dialog.show_catalog(catalog_rows(options), notice)
 
     @Slot(str)
@@ -200,25 +213,35 @@ def catalog_rows(options: Sequence[CatalogOption]) -> list[CatalogRow]:
             model=model.name,
             quant=option.quant,
             size=format_bytes(option.total_bytes) if option.total_bytes else "—",
-            thinking=THINKING[model.thinking],
-            verdict=verdict.text if verdict else ("Fit unknown" if option.available else ""),
+            thinking=thinking_label(model.thinking),
+            verdict=verdict.text if verdict else (
+                QCoreApplication.translate("DownloadController", "Fit unknown")
+                if option.available else ""),
             tone=_tone(verdict.rank) if verdict else "",
             filters=filters,
-            parameters=model.parameters,
-            files=f"{count} files" if count > 1 else "1 file" if count else "",
-            description=model.description,
-            license=model.license,
-            license_note=model.license_note,
+            parameters=model.text("parameters"),
+            files=_files_text(count),
+            description=model.text("description"),
+            license=model.text("license"),
+            license_note=model.text("license_note"),
             problem=_problem(option),
             recommended=option is recommended,
         ))
     return rows
 
 
+def _files_text(count: int) -> str:
+    if count > 1:
+        return QCoreApplication.translate("DownloadController", "{count} files").format(
+            count=count)
+    return QCoreApplication.translate("DownloadController", "1 file") if count else ""
+
+
 def _problem(option: CatalogOption) -> str | None:
     if option.available:
         return None
-    problem = option.problem or "no files on the hub"
+    problem = option.problem or QCoreApplication.translate("DownloadController",
+                                                           "no files on the hub")
     first = problem.split(" ", 1)[0]
     # "not on the hub at revision …" reads as a sentence; "unsloth/… is gated" keeps its name.
     return problem if "/" in first else problem[:1].upper() + problem[1:]
@@ -238,11 +261,15 @@ def job_row(view: JobView) -> JobRow:
         progress = 1.0
     elif progress is None and state not in (JobState.PREPARING, JobState.RETRYING):
         progress = 0.0
-    amounts = f"{format_bytes(view.done)} of {format_bytes(total)}" if total else ""
+    amounts = QCoreApplication.translate("DownloadController", "{done} of {total}").format(
+        done=format_bytes(view.done), total=format_bytes(total)) if total else ""
     if state is JobState.INSTALLED:
-        summary = f"{format_bytes(total)} verified · ready in the model picker"
+        summary = QCoreApplication.translate(
+            "DownloadController", "{size} verified · ready in the model picker").format(
+            size=format_bytes(total))
     elif state is JobState.QUEUED:
-        summary = " · ".join(filter(None, [amounts, "waits for the current download"]))
+        summary = " · ".join(filter(None, [amounts, QCoreApplication.translate(
+            "DownloadController", "waits for the current download")]))
     elif state in _ACTIVE and total:
         speed = f"{format_bytes(view.speed_bps)}/s" if view.speed_bps > 0 else ""
         eta = format_eta(view.eta_s) if view.eta_s is not None and view.speed_bps > 0 else ""
@@ -254,8 +281,10 @@ def job_row(view: JobView) -> JobRow:
     if view.file_count > 1 and view.file_index and state not in (
         JobState.INSTALLED, JobState.CANCELLED
     ):
-        file_line = (f"Part {view.file_index} of {view.file_count} · "
-                     f"{format_bytes(view.file_done)} of {format_bytes(view.file_total)}")
+        file_line = QCoreApplication.translate(
+            "DownloadController", "Part {index} of {count} · {done} of {total}").format(
+            index=view.file_index, count=view.file_count, done=format_bytes(view.file_done),
+            total=format_bytes(view.file_total))
         file_progress = view.file_done / view.file_total if view.file_total else 0.0
     failed = state is JobState.FAILED
     tone = ("error" if failed else "good" if state is JobState.INSTALLED
@@ -263,7 +292,7 @@ def job_row(view: JobView) -> JobRow:
     return JobRow(
         id=view.id,
         title=view.title,
-        state=_STATE_LABELS[state],
+        state=state_label(state),
         tone=tone,
         progress=progress,
         file_progress=file_progress,
@@ -277,16 +306,24 @@ def job_row(view: JobView) -> JobRow:
         can_cancel=state not in (JobState.INSTALLED, JobState.CANCELLED, JobState.CANCELLING),
         can_retry=state in (JobState.FAILED, JobState.CANCELLED),
         can_dismiss=state in (JobState.INSTALLED, JobState.CANCELLED),
-        retry_label="Download again" if state is JobState.CANCELLED else "Retry",
+        retry_label=(QCoreApplication.translate("DownloadController", "Download again")
+                     if state is JobState.CANCELLED
+                     else QCoreApplication.translate("DownloadController", "Retry")),
     )
 
 
 def format_eta(seconds: float) -> str:
     if seconds < 60:
-        return "less than a minute left"
+        return QCoreApplication.translate("DownloadController", "less than a minute left")
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"about {minutes} min left"
+        return QCoreApplication.translate("DownloadController", "about {minutes} min left").format(
+            minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"about {hours} h {minutes} min left" if minutes else f"about {hours} h left"
+    if minutes:
+        return QCoreApplication.translate(
+            "DownloadController", "about {hours} h {minutes} min left").format(
+            hours=hours, minutes=minutes)
+    return QCoreApplication.translate("DownloadController", "about {hours} h left").format(
+        hours=hours)
 

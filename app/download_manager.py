@@ -260,7 +260,7 @@ class DownloadManager(QObject):
         if job.control is not None:
             job.control.pause()  # the transfer stops at its next chunk, then says `Paused`
         self._update(job, state=JobState.PAUSED,
-                     message="Pausing…" if job.control is not None else "")
+                     message=self.tr("Pausing…") if job.control is not None else "")
         self._save()
 
     def resume(self, job_id: str) -> None:
@@ -369,7 +369,7 @@ class DownloadManager(QObject):
             return
         self._active = job.spec.id
         job.control, job.cancelling, job.live = DownloadControl(), False, JobState.PREPARING
-        self._update(job, state=JobState.PREPARING, message="Reading the file list…")
+        self._update(job, state=JobState.PREPARING, message=self.tr("Reading the file list…"))
         self._run.emit(RunRequest(job.spec, self._hub_config(), job.control, self._catalog))
 
     def _hub_config(self) -> HubConfig:
@@ -432,17 +432,24 @@ class DownloadManager(QObject):
             job.verify_until = event.size
             file = self._file(job, event.path) if event.path != job.view.file_path else {}
             self._update(job, state=self._shown(job, JobState.VERIFYING), **file,
-                         message=f"Checking the {format_bytes(event.size)} already on disk")
+                         message=self.tr("Checking the {size} already on disk").format(
+                             size=format_bytes(event.size)))
         elif isinstance(event, Paused):
             self._update(job, message="")  # the connection is closed: nothing moves until resumed
         elif isinstance(event, Retrying) and job.spec.paused:
             job.retry_from, job.live = event.resume_from, JobState.RETRYING
         elif isinstance(event, Retrying):
             job.retry_from = event.resume_from
-            when = f"in {event.delay_s:.0f} s " if event.delay_s >= 1.5 else ""
-            self._update(job, state=self._shown(job, JobState.RETRYING), message=(
-                f"{event.reason[:1].upper()}{event.reason[1:]}; retrying {when}"
-                f"(attempt {event.attempt} of {event.max_attempts})"))
+            reason = f"{event.reason[:1].upper()}{event.reason[1:]}"
+            if event.delay_s >= 1.5:
+                message = self.tr(
+                    "{reason}; retrying in {delay:.0f} s (attempt {attempt} of {attempts})"
+                ).format(reason=reason, delay=event.delay_s, attempt=event.attempt,
+                         attempts=event.max_attempts)
+            else:
+                message = self.tr("{reason}; retrying (attempt {attempt} of {attempts})").format(
+                    reason=reason, attempt=event.attempt, attempts=event.max_attempts)
+            self._update(job, state=self._shown(job, JobState.RETRYING), message=message)
         elif isinstance(event, Resumed):
             self._update(job, state=self._shown(job, JobState.DOWNLOADING), message="")
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from app.download_jobs import JobAction, JobSpec
 from backend.catalog import Catalog, CatalogOption, VerdictFn, resolve_catalog
@@ -111,9 +111,9 @@ class CatalogWorker(QObject):
             return
         except Exception as err:  # a bug (the planner, say): tell the user, log it
             log.exception("catalog lookup crashed")
-            self.looked_up.emit(CatalogLookup((), failure=(
-                f"Looking up the models failed unexpectedly ({type(err).__name__}: {err}). "
-                "See the log for details.")))
+            self.looked_up.emit(CatalogLookup((), failure=self.tr(
+                "Looking up the models failed unexpectedly ({error}). See the log for details."
+            ).format(error=f"{type(err).__name__}: {err}")))
             return
         # The first repo's error in catalog order: the threads finish in any order.
         errors = [source.errors[m.repo] for m in request.catalog.models if m.repo in source.errors]
@@ -208,9 +208,9 @@ class DownloadWorker(QObject):
         except Exception as err:
             log.exception("download of %s crashed", spec.title)
             self._flush()
-            self.failed.emit(spec.id, Failure(
-                f"Downloading {spec.title} failed unexpectedly ({type(err).__name__}: {err}). "
-                "See the log for details.", JobAction.RETRY))
+            self.failed.emit(spec.id, Failure(self.tr(
+                "Downloading {title} failed unexpectedly ({error}). See the log for details."
+            ).format(title=spec.title, error=f"{type(err).__name__}: {err}"), JobAction.RETRY))
         else:
             self._flush()
             self.finished.emit(spec.id, result)
@@ -254,7 +254,8 @@ def _plan(hub: Hub, request: RunRequest) -> DownloadPlan:
 
 def _failure(err: AppError, plan: DownloadPlan | None) -> Failure:
     if isinstance(err, HubAccessError):
-        return Failure(str(err), JobAction.TOKEN, "Enter a Hugging Face read token:")
+        return Failure(str(err), JobAction.TOKEN, QCoreApplication.translate(
+            "DownloadWorker", "Enter a Hugging Face read token:"))
     if isinstance(err, InsufficientDiskSpaceError | DiskFullError) and plan is not None:
         return Failure(str(err), JobAction.DISK, disk_hint(plan))
     return Failure(str(err), JobAction.RETRY)
@@ -272,7 +273,8 @@ def disk_hint(plan: DownloadPlan) -> str:
     probe = next((p for p in (where, *where.parents) if p.exists()), Path(where.anchor or "/"))
     short = remaining - shutil.disk_usage(probe).free
     amount = format_bytes(short if short > 0 else remaining)
-    return f"Free {amount} on {volume_of(probe)} and retry."
+    return QCoreApplication.translate("DownloadWorker", "Free {amount} on {volume} and retry."
+                                      ).format(amount=amount, volume=volume_of(probe))
 
 
 def discard(parts: tuple[str, ...]) -> None:

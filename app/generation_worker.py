@@ -122,8 +122,9 @@ class GenerationWorker(QObject):
             self.load_failed.emit(str(exc))
         except Exception as exc:  # a bug: keep the thread alive, tell the user, log it
             log.exception("model load crashed")
-            self.load_failed.emit(f"Loading failed unexpectedly ({type(exc).__name__}: {exc}). "
-                                  "See the log for details.")
+            self.load_failed.emit(self.tr(
+                "Loading failed unexpectedly ({error}). See the log for details."
+            ).format(error=f"{type(exc).__name__}: {exc}"))
         else:
             self.loaded.emit(loaded)
 
@@ -148,8 +149,9 @@ class GenerationWorker(QObject):
             if engine is None:
                 with self._stops_lock:
                     self._stops.pop(request.id, None)
-                self.failed.emit(request.id, "The server connection for this conversation was "
-                                 "removed. Choose a model or a connection above, then try again.")
+                self.failed.emit(request.id, self.tr(
+                    "The server connection for this conversation was removed. Choose a model or "
+                    "a connection above, then try again."))
                 return
             self.run_chat(request, engine)
         finally:
@@ -192,8 +194,9 @@ class GenerationWorker(QObject):
         except Exception as exc:
             flush()
             log.exception("generation crashed")
-            self.failed.emit(request.id, f"Generation failed unexpectedly ({type(exc).__name__}: "
-                                         f"{exc}). See the log for details.")
+            self.failed.emit(request.id, self.tr(
+                "Generation failed unexpectedly ({error}). See the log for details."
+            ).format(error=f"{type(exc).__name__}: {exc}"))
         finally:
             with self._stops_lock:
                 self._stops.pop(request.id, None)

@@ -78,7 +78,26 @@ def main(argv: list[str]) -> int:
     if server is not None:
         server.close()
     log.info("exited with %s (log: %s)", code, log_path.name)
+    if controller.restart_requested:
+        _restart(argv)
     return code
+
+
+def restart_command(argv: list[str]) -> list[str]:
+    """How to start this app again with the same options: the bundle's binary, or Python."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *argv]
+    return [sys.executable, "-m", "app", *argv]
+
+
+def _restart(argv: list[str]) -> None:
+    """A fresh process for settings that apply at start-up (the interface language). This one
+    has closed its single-instance server already, so the new one becomes the window."""
+    import subprocess
+
+    log.info("restarting")
+    subprocess.Popen(restart_command(argv), start_new_session=True,  # noqa: S603 - our own argv
+                     stdin=subprocess.DEVNULL)
 
 
 def _icon_path() -> Path:

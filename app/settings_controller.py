@@ -10,7 +10,7 @@ from app.connection_tester import ConnectionTester
 from backend import rpc
 from backend.offload import PlanOptions, plan_offload
 from backend.settings import Settings
-from ui.settings_dialog import Estimate, SettingsDialog
+from ui.settings_dialog import Estimate, PlanEstimate, SettingsDialog
 
 if TYPE_CHECKING:
     from app.app_controller import AppController
@@ -27,10 +27,10 @@ def open_settings_dialog(controller: AppController) -> SettingsDialog:
         machine = controller.models.machine()
         n_moe = len(layout.moe_layers)
 
-        def estimate(cpu_moe: int | None, n_ctx: int, kv_type: str) -> str:
+        def estimate(cpu_moe: int | None, n_ctx: int, kv_type: str) -> PlanEstimate:
             plan = plan_offload(layout, machine, PlanOptions(
                 n_ctx=min(n_ctx, layout.n_ctx_train), kv_type=kv_type, cpu_moe_layers=cpu_moe))
-            return "\n".join([plan.summary(), *plan.notes])
+            return PlanEstimate("\n".join([plan.summary(), *plan.notes]), plan.over_budget)
 
     dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
                             connections=controller.connections,

@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +30,7 @@ from PySide6.QtWidgets import (
 
 _KEY = Qt.ItemDataRole.UserRole
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS = ("Model", "Quant", "Size", "Thinking", "On this machine")
+COLUMN_COUNT = 5
 _TONES_LIGHT = {"good": "#1a7f37", "ok": "#9a6700", "bad": "#c9372c", "error": "#c9372c"}
 _TONES_DARK = {"good": "#3fb950", "ok": "#d29922", "bad": "#ff6b6b", "error": "#ff6b6b"}
 
@@ -120,10 +127,11 @@ class CatalogTable(QTableWidget):
     """The rows in the order given (the recommended first), filtered by a key and words."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(COLUMNS), parent)
+        super().__init__(0, COLUMN_COUNT, parent)
         self.rows: list[CatalogRow] = []
         self.setObjectName("catalogTable")
-        self.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.setHorizontalHeaderLabels([self.tr("Model"), self.tr("Quant"), self.tr("Size"),
+                                        self.tr("Thinking"), self.tr("On this machine")])
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -202,8 +210,10 @@ def _tooltip(row: CatalogRow) -> str:
     if row.description:
         lines.append(row.description)
     if row.license_note:
-        lines.append(f"Licence: {row.license}. {row.license_note}" if row.license
+        lines.append(QCoreApplication.translate("CatalogTable", "Licence: {license}. {note}")
+                     .format(license=row.license, note=row.license_note) if row.license
                      else row.license_note)
     if row.problem:
-        lines.append(f"Unavailable: {row.problem}")
+        lines.append(QCoreApplication.translate("CatalogTable", "Unavailable: {problem}")
+                     .format(problem=row.problem))
     return "\n".join(lines)

@@ -44,7 +44,9 @@ class _Input(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self._composing:
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self._composing:
+                return  # the input method's Enter picks the candidate: no line break, no send
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 self.insertPlainText("\n")
             else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,15 +31,23 @@ from backend.errors import AppError
 
 _ID = Qt.ItemDataRole.UserRole
 
-# name, base URL, model, how thinking is switched, thinking model
-PRESETS: dict[str, tuple[str, str, str, ThinkingControl, str | None]] = {
-    "deepseek": ("DeepSeek API", "https://api.deepseek.com", "deepseek-chat",
-                 ThinkingControl.MODEL_PAIR, "deepseek-reasoner"),
-    "vllm": ("vLLM or SGLang", "http://127.0.0.1:8000/v1", "deepseek-ai/DeepSeek-V3.1",
-             ThinkingControl.TEMPLATE, None),
-    "llama.cpp": ("llama.cpp server", "http://127.0.0.1:8080", "DeepSeek-R1",
-                  ThinkingControl.ALWAYS, None),
+# base URL, model, how thinking is switched, thinking model (names: `preset_names`)
+PRESETS: dict[str, tuple[str, str, ThinkingControl, str | None]] = {
+    "deepseek": ("https://api.deepseek.com", "deepseek-chat", ThinkingControl.MODEL_PAIR,
+                 "deepseek-reasoner"),
+    "vllm": ("http://127.0.0.1:8000/v1", "deepseek-ai/DeepSeek-V3.1", ThinkingControl.TEMPLATE,
+             None),
+    "llama.cpp": ("http://127.0.0.1:8080", "DeepSeek-R1", ThinkingControl.ALWAYS, None),
 }
+
+
+def preset_names() -> dict[str, str]:
+    """Each preset's name, in the interface language: the menu item, and a new connection's name."""
+    return {
+        "deepseek": QCoreApplication.translate("ConnectionsPage", "DeepSeek API"),
+        "vllm": QCoreApplication.translate("ConnectionsPage", "vLLM or SGLang"),
+        "llama.cpp": QCoreApplication.translate("ConnectionsPage", "llama.cpp server"),
+    }
 
 
 class ConnectionsPage(QWidget):
@@ -57,9 +65,7 @@ class ConnectionsPage(QWidget):
         self.list.setObjectName("connectionList")
         self.add_button = QPushButton(self.tr("Add"), self)
         menu = QMenu(self.add_button)
-        for key, label in (("deepseek", self.tr("DeepSeek API")),
-                           ("vllm", self.tr("vLLM or SGLang")),
-                           ("llama.cpp", self.tr("llama.cpp server"))):
+        for key, label in preset_names().items():
             menu.addAction(label).setData(key)
         menu.triggered.connect(self._on_add_menu_triggered)
         self.add_button.setMenu(menu)
@@ -69,7 +75,7 @@ class ConnectionsPage(QWidget):
 
         self.name = QLineEdit(self)
         self.base_url = QLineEdit(self)
-        self.base_url.setPlaceholderText("http://127.0.0.1:8000/v1")
+        self.base_url.setPlaceholderText(self.tr("http://127.0.0.1:8000/v1"))
         self.api_key = QLineEdit(self)
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText(self.tr("sk-… (empty if the server needs none)"))
@@ -82,7 +88,7 @@ class ConnectionsPage(QWidget):
                 (ThinkingControl.NEVER, self.tr("Never (DeepSeek-V3)"))):
             self.thinking.addItem(label, value.value)
         self.thinking_model = QLineEdit(self)
-        self.thinking_model.setPlaceholderText("deepseek-reasoner")
+        self.thinking_model.setPlaceholderText(self.tr("deepseek-reasoner"))
         self.status = QLabel(self)
         self.status.setObjectName("connectionStatus")
         self.status.setWordWrap(True)
@@ -123,7 +129,8 @@ class ConnectionsPage(QWidget):
         return self._connections[row] if 0 <= row < len(self._connections) else None
 
     def add_connection(self, preset: str) -> Connection:
-        name, url, model, thinking, pair = PRESETS[preset]
+        url, model, thinking, pair = PRESETS[preset]
+        name = preset_names()[preset]
         taken = {c.name for c in self._connections}
         unique = name
         n = 2
@@ -140,7 +147,7 @@ class ConnectionsPage(QWidget):
         """The app's answer to `test_requested`."""
         connection = next((c for c in self._connections if c.id == connection_id), None)
         name = connection.name if connection else self.tr("Removed connection")
-        self._show_status(f"{name}: {text}", error=not ok)
+        self._show_status(self.tr("{name}: {result}").format(name=name, result=text), error=not ok)
         self.test_button.setEnabled(True)
 
     # -- list and form --------------------------------------------------------------------------
@@ -243,4 +250,8 @@ class ConnectionsPage(QWidget):
 
 def _item_text(c: Connection) -> str:
     key = c.masked_key()
-    return f"☁ {c.label}\n{c.endpoint.url()}" + (f" · key {key}" if key else "")
+    url = c.endpoint.url()
+    if key:
+        url = QCoreApplication.translate("ConnectionsPage", "{url} · key {key}").format(
+            url=url, key=key)
+    return f"☁ {c.label}\n{url}"

@@ -84,7 +84,7 @@ class DownloadDialog(QDialog):
         self.notice_label.setWordWrap(True)
         self.notice_token = QLineEdit(self.notice)
         self.notice_token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.notice_token.setPlaceholderText("hf_…")
+        self.notice_token.setPlaceholderText(self.tr("hf_…"))
         self.notice_button = QPushButton(self.tr("Save token and look again"), self.notice)
         notice_layout = QGridLayout(self.notice)
         notice_layout.setContentsMargins(12, 8, 12, 8)

@@ -40,7 +40,7 @@ class JobRow:
     can_cancel: bool = False
     can_retry: bool = False
     can_dismiss: bool = False
-    retry_label: str = "Retry"
+    retry_label: str = ""  # "": the button says Retry
 
 
 
@@ -92,7 +92,7 @@ class JobWidget(QFrame):
         self.hint.setObjectName("jobHint")
         self.token_edit = QLineEdit(self)
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token_edit.setPlaceholderText("hf_…")
+        self.token_edit.setPlaceholderText(self.tr("hf_…"))
         self.token_edit.setMinimumWidth(220)
         self.token_button = QPushButton(self.tr("Save token and retry"), self)
         self.token_button.setObjectName("primaryButton")
@@ -160,7 +160,7 @@ class JobWidget(QFrame):
         token = row.action == "token"
         self.token_edit.setVisible(token)
         self.token_button.setVisible(token)
-        self.retry_button.setText(row.retry_label)
+        self.retry_button.setText(row.retry_label or self.tr("Retry"))
         self.retry_button.setVisible(row.can_retry and not token)
         self.pause_button.setVisible(row.can_pause)
         self.resume_button.setVisible(row.can_resume)

@@ -19,6 +19,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from PySide6.QtCore import QCoreApplication
 
 from ui.code_highlight import highlight, language_of
 from ui.markdown_blocks import Fence, is_blank, open_fence
@@ -153,7 +154,8 @@ def _dedent(line: str, indent: int) -> str:
 
 
 def _code_block_html(code: str, language: str, index: int, theme: HtmlTheme) -> str:
-    label = html.escape(language or "code")
+    label = html.escape(language or QCoreApplication.translate("MarkdownConvert", "code"))
+    copy = html.escape(QCoreApplication.translate("MarkdownConvert", "Copy"))
     body = highlight(code, language, dark=theme.dark)
     small = f"color: {theme.muted}; font-size: small;"
     return (
@@ -162,7 +164,8 @@ def _code_block_html(code: str, language: str, index: int, theme: HtmlTheme) -> 
         f'<tr><td bgcolor="{theme.code_header_background}" style="padding: 5px 12px;">'
         f'<span style="{small}">{label}</span></td>'
         f'<td align="right" bgcolor="{theme.code_header_background}" style="padding: 5px 12px;">'
-        f'<a href="{COPY_SCHEME}:{index}" style="{small} text-decoration: none;">Copy</a></td></tr>'
+        f'<a href="{COPY_SCHEME}:{index}" style="{small} text-decoration: none;">{copy}</a>'
+        f'</td></tr>'
         f'<tr><td colspan="2" style="padding: 10px 12px 12px 12px;">'
         f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
     )
@@ -203,14 +206,16 @@ class _Sanitize(Treeprocessor):
 
 def _image_to_link(element: etree.Element) -> None:
     src = _attribute_text(element.get("src", ""))
-    alt = element.get("alt", "") or element.get("title", "") or src or "image"
+    alt = (element.get("alt", "") or element.get("title", "") or src
+           or QCoreApplication.translate("MarkdownConvert", "image"))
     element.attrib.clear()
     if is_safe_url(src):
         element.tag = "a"
         element.set("href", src)
     else:
         element.tag = "span"
-    element.text = util.AtomicString(f"[image: {alt}]")
+    element.text = util.AtomicString(
+        QCoreApplication.translate("MarkdownConvert", "[image: {alt}]").format(alt=alt))
 
 
 def _attribute_text(value: str) -> str:

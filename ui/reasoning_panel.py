@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -33,12 +33,16 @@ def format_duration(seconds: float) -> str:
     """4.2 s under ten seconds, 12 s under a minute, then 1 min 5 s."""
     seconds = max(0.0, seconds)
     if round(seconds, 1) < 10:
-        return f"{seconds:.1f} s"
+        return QCoreApplication.translate("ReasoningPanel", "{seconds:.1f} s").format(
+            seconds=seconds)
     total = round(seconds)
     if total < 60:
-        return f"{total} s"
+        return QCoreApplication.translate("ReasoningPanel", "{seconds} s").format(seconds=total)
     minutes, rest = divmod(total, 60)
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if rest:
+        return QCoreApplication.translate(
+            "ReasoningPanel", "{minutes} min {seconds} s").format(minutes=minutes, seconds=rest)
+    return QCoreApplication.translate("ReasoningPanel", "{minutes} min").format(minutes=minutes)
 
 
 class ReasoningPanel(QFrame):
@@ -99,9 +103,11 @@ class ReasoningPanel(QFrame):
 
     def header_text(self) -> str:
         if self._live and self._started_at is not None:
-            return self.tr("Thinking… %s") % format_duration(self._clock() - self._started_at)
+            return self.tr("Thinking… {duration}").format(
+                duration=format_duration(self._clock() - self._started_at))
         if self._seconds is not None:
-            return self.tr("Thought for %s") % format_duration(self._seconds)
+            return self.tr("Thought for {duration}").format(
+                duration=format_duration(self._seconds))
         return self.tr("Thoughts")
 
     def is_expanded(self) -> bool:

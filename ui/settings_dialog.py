@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -43,12 +45,19 @@ from backend.rpc import parse_servers
 from backend.settings import Language, Settings, Theme
 from ui.connections_page import ConnectionsPage
 
-# (cpu_moe_layers | None, n_ctx, kv_type) -> one line, e.g. "GPU 22.1 GB · experts of 41 layers in RAM"
-Estimate = Callable[[int | None, int, str], str]
+
+@dataclass(frozen=True, slots=True)
+class PlanEstimate:
+    """Where a model would go, and whether that plan will likely fail to load (a warning)."""
+
+    text: str
+    warning: bool = False
+
+
+# (cpu_moe_layers | None, n_ctx, kv_type) -> e.g. "GPU 22.1 GB · experts of 41 layers in RAM"
+Estimate = Callable[[int | None, int, str], str | PlanEstimate]
 
 _CONTEXTS = [2048, 4096, 8192, 16384, 32768, 65536, 131072]
-_KV_TYPES = [("f16", "f16 (best quality)"), ("q8_0", "q8_0 (half the memory)"),
-             ("q4_0", "q4_0 (a quarter)")]
 _FAMILIES = [ModelFamily.R1, ModelFamily.R1_DISTILL, ModelFamily.V3, ModelFamily.V3_1,
              ModelFamily.OTHER]
 
@@ -103,7 +112,9 @@ class SettingsDialog(QDialog):
         for n in _CONTEXTS:
             self.context.addItem(self.tr("{0:,} tokens").format(n), n)
         self.kv_type = QComboBox(page)
-        for value, label in _KV_TYPES:
+        for value, label in (("f16", self.tr("f16 (best quality)")),
+                             ("q8_0", self.tr("q8_0 (half the memory)")),
+                             ("q4_0", self.tr("q4_0 (a quarter)"))):
             self.kv_type.addItem(label, value)
         form.addRow(self.tr("Context length"), self.context)
         form.addRow(self.tr("KV cache"), self.kv_type)
@@ -164,7 +175,7 @@ class SettingsDialog(QDialog):
         page = QWidget(self)
         form = QFormLayout(page)
         self.family = QComboBox(page)
-        names = {ModelFamily.R1: "DeepSeek-R1", ModelFamily.R1_DISTILL: "R1 distills",
+        names = {ModelFamily.R1: "DeepSeek-R1", ModelFamily.R1_DISTILL: self.tr("R1 distills"),
                  ModelFamily.V3: "DeepSeek-V3", ModelFamily.V3_1: "DeepSeek-V3.1+",
                  ModelFamily.OTHER: self.tr("Other models")}
         for family in _FAMILIES:
@@ -213,11 +224,18 @@ class SettingsDialog(QDialog):
         for value, label in ((Language.SYSTEM, self.tr("Follow the system")),
                              (Language.ENGLISH, "English"), (Language.CHINESE, "简体中文")):
             self.language.addItem(label, value)
+        self.language_hint = QLabel(self.tr("Takes effect after a restart."), page)
+        self.language_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.language_hint.setWordWrap(True)
+        language_box = QVBoxLayout()
+        language_box.setSpacing(2)
+        language_box.addWidget(self.language)
+        language_box.addWidget(self.language_hint)
         form.addRow(self.reasoning_expanded)
         form.addRow(self.tr("Models folder"), folder_row)
         form.addRow(self.tr("Hugging Face token"), self.hf_token)
         form.addRow(self.tr("Theme"), self.theme)
-        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("Language"), language_box)
         browse.clicked.connect(self._on_browse_clicked)
         return page
 
@@ -319,10 +337,12 @@ class SettingsDialog(QDialog):
         manual = self.offload_manual.isChecked()
         layers = self.offload_slider.value()
         cpu_moe = (-1 if layers >= self._n_moe > 0 else layers) if manual else None
-        text = self._estimate(cpu_moe, int(self.context.currentData()),
-                              str(self.kv_type.currentData()))
-        self.estimate_label.setText(text)
-        self.estimate_label.setProperty("warning", "loading will likely fail" in text)
+        estimate = self._estimate(cpu_moe, int(self.context.currentData()),
+                                  str(self.kv_type.currentData()))
+        if isinstance(estimate, str):
+            estimate = PlanEstimate(estimate)
+        self.estimate_label.setText(estimate.text)
+        self.estimate_label.setProperty("warning", estimate.warning)
         self.estimate_label.style().unpolish(self.estimate_label)
         self.estimate_label.style().polish(self.estimate_label)
 
