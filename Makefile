@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The first Python >= 3.12 found (PySide6 6.12 corrupts CPython 3.11).
 PYTHON  ?= $(shell packaging/find-python.sh)
 
-.PHONY: run test bench venv clean lint
+.PHONY: run test bench venv clean lint translations screenshots
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found. Install one (e.g. 'pyenv install 3.12') and retry." >&2; exit 1; }
@@ -28,6 +28,16 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tests.bench
+
+# Re-extract the translatable strings into resources/translations/*.ts and compile the .qm files
+# (see packaging/translations.py for the translator's workflow).
+translations: $(STAMP)
+	$(PY) packaging/translations.py
+
+# Re-take the README's screenshots (English and Chinese) into tests/screenshots/.
+screenshots: $(STAMP)
+	SCREENSHOT_DIR=tests/screenshots QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/gui/test_screenshots.py tests/gui/test_chinese_ui.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check app ui backend tests

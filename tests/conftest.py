@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 
 from backend import builtin_templates as templates
 from tests.support.tiny_model import TinyModelSpec, write_tiny_model
+
+# The interface follows the system language: pin it, so the suite reads English on any machine
+# (tests/gui/test_chinese_ui.py asks for Chinese explicitly). Qt reads these once, at start.
+os.environ["LC_ALL"] = "C.UTF-8"
+os.environ["LANGUAGE"] = "en"
 
 pytest_plugins = ["tests.support.remote_fixtures"]  # fake_openai: a scripted OpenAI-compatible server
 

@@ -85,7 +85,14 @@ def test_entry_matches_the_names_the_app_gives_its_window() -> None:
     assert entry["StartupWMClass"] == app_name.group(1)
     assert DESKTOP.stem == desktop_name.group(1)
     assert entry["Name"] == "DeepSeek Local"
-    assert entry.get("Name[zh_CN]"), "the entry has no Chinese name"
+
+
+def test_every_translatable_key_has_a_simplified_chinese_version() -> None:
+    """The launcher speaks the interface's languages: localestrings get a [zh_CN] variant."""
+    entry = read_entry()
+    for key in ("Name", "GenericName", "Comment", "Keywords"):
+        chinese = entry.get(f"{key}[zh_CN]", "")
+        assert re.search(r"[\u4e00-\u9fff]", chinese), f"{key}[zh_CN] is missing or not Chinese"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="XDG launcher entries are a Linux thing")
