@@ -1832,7 +1832,7 @@
     </message>
     <message>
         <source>App</source>
-        <translation>应用</translation>
+        <translation>常规</translation>
     </message>
     <message>
         <source>{0:,} tokens</source>

@@ -60,6 +60,7 @@ LATIN_ALLOWED = {
     "Markdown", "JSON", "API", "URL", "Hugging", "Face", "HF", "TOKEN", "llama", "cpp", "GB",
     "MB", "GiB", "MiB", "TB", "Tiny", "Test", "Python", "Qwen", "Llama", "Distill", "SHA",
     "English", "Ctrl", "Shift", "Enter", "Esc", "vLLM", "SGLang", "RPC", "hf", "Q4_K_M",
+    "Top", "top", "Min", "min", "rpc", "server",  # sampling terms, llama.cpp's rpc-server
 }
 
 
@@ -262,3 +263,14 @@ def test_a_restart_runs_the_same_program_with_the_same_options(
     assert restart_command(argv) == [sys.executable, "-m", "app", *argv]
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert restart_command(argv) == [sys.executable, *argv]
+
+
+def test_settings_dialog_in_chinese(qtbot: QtBot, chinese: None, out_dir: Path) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), n_moe_layers=58)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    chrome = untranslated(dialog)
+    assert not chrome, "\n".join(chrome)
+    grab(dialog, out_dir / "settings-zh_CN.png", qtbot)
