@@ -22,8 +22,11 @@ TARGET_RSS = 200 * 1024 * 1024
 
 
 def one_start(data_dir: Path) -> tuple[float, int]:
+    # Bytecode as an installed app has it (pip compiles at install; Python caches on first run),
+    # even where the shell sets PYTHONDONTWRITEBYTECODE: kept in the temp folder, not the tree.
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
-           "HF_HOME": str(data_dir / "hf")}
+           "HF_HOME": str(data_dir / "hf"), "PYTHONPYCACHEPREFIX": str(data_dir / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.time()
     out = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data_dir),
                           "--startup-probe"], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -38,13 +41,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        one_start(Path(tmp))  # warm the OS file cache once: "cold" means a new process
+        # The first start compiles the bytecode and warms the OS file cache: "cold" means a
+        # new process, as every later launch is.
+        first, _ = one_start(Path(tmp))
         results = [one_start(Path(tmp)) for _ in range(args.runs)]
     seconds = statistics.median(r[0] for r in results)
     rss = statistics.median(r[1] for r in results)
     print(f"start to visible window: median {seconds:.3f} s over {args.runs} runs "
           f"(min {min(r[0] for r in results):.3f}, max {max(r[0] for r in results):.3f}); "
           f"target ≤ {TARGET_SECONDS} s: {'PASS' if seconds <= TARGET_SECONDS else 'FAIL'}")
+    print(f"first start ever (compiling bytecode): {first:.3f} s")
     print(f"idle memory without a model: {rss / 2**20:.0f} MB RSS; target ≤ 200 MB: "
           f"{'PASS' if rss <= TARGET_RSS else 'FAIL'}")
 
