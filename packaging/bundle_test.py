@@ -1,8 +1,9 @@
 """`make bundle-test`: prove a built bundle starts, runs llama.cpp on a tiny model and quits cleanly.
 
-Runs the bundled program twice: `--version`, then offscreen with a generated tiny DeepSeek model,
-`--self-test` and a throwaway `--data-dir`; it must exit 0 in time and leave a log that ends with
-a clean exit and holds no traceback. Run it with the dev venv (it needs `gguf` to write the model).
+Runs the bundled program three times: `--version`; offscreen with a generated tiny DeepSeek
+model, `--self-test` and a throwaway `--data-dir` (it must exit 0 in time and leave a log that
+ends with a clean exit and holds no traceback); and once more on a Chinese system, which must
+find the app's and Qt's Chinese translations. Run it with the dev venv (it needs `gguf` to write the model).
 """
 
 from __future__ import annotations
@@ -88,6 +89,18 @@ def main(argv: list[str] | None = None) -> int:
         crash = data / "logs" / "crash.log"
         if crash.exists() and crash.stat().st_size:
             return fail("faulthandler wrote a crash report", crash)
+
+        # A Chinese system: the bundle must carry the app's and Qt's own translations.
+        zh_data = tmp / "data-zh"
+        zh_env = {**env, "LANG": "zh_CN.UTF-8", "LC_ALL": "zh_CN.UTF-8", "LANGUAGE": "zh_CN"}
+        result = run([str(exe), "--data-dir", str(zh_data), "--startup-probe"], zh_env, timeout=60)
+        zh_log = zh_data / "logs" / "deepseek-local.log"
+        text = zh_log.read_text("utf-8", "replace") if zh_log.exists() else ""
+        if result.returncode != 0 or "interface language: zh_CN" not in text:
+            return fail("a Chinese start did not pick the Chinese interface", zh_log)
+        if "no translation" in text:
+            return fail("the bundle lacks a translation file", zh_log)
+        print("    Chinese interface: translations found")
         print(f"bundle-test: ok ({exe.parent}, self-test {seconds:.1f} s)")
         return 0
 
