@@ -78,10 +78,10 @@ class AppController(QObject):
         self.models.restore(self._model_at_start)
         self.downloads.resume_pending()
         if (not self.models.installed and self.models.loading is None
-                and self.models.loaded is None and not self.connections):
-            if not self.settings.welcome_shown:
-                self.update_settings(replace(self.settings, welcome_shown=True))
-                self.open_model_manager(None)
+                and self.models.loaded is None and not self.connections
+                and not self.settings.welcome_shown):
+            self.update_settings(replace(self.settings, welcome_shown=True))
+            self.open_model_manager(None)
 
     @property
     def downloads(self) -> DownloadManager:

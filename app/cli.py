@@ -128,6 +128,6 @@ def print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False), flush=True)
 
 
-def check_positive(name: str, value: int | float | None) -> None:
+def check_positive(name: str, value: float | None) -> None:
     if value is not None and value <= 0:
         raise InvalidOptionError(f"{name} must be positive, got {value}.")

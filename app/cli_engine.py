@@ -19,10 +19,8 @@ from backend.errors import InvalidOptionError, ModelFileError
 from backend.family import ThinkingMode, default_sampling
 from backend.gguf_file import LazyArray, check_supported, read_model
 from backend.model_info import ModelInfo, describe
-from backend.units import format_bytes
 from backend.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
-
-
+from backend.units import format_bytes
 
 
 def _metadata_value(value: object) -> object:

@@ -204,7 +204,7 @@ def catalog_rows(options: Sequence[CatalogOption]) -> list[CatalogRow]:
     for option in options:
         model = option.model
         verdict = option.verdict
-        filters = (model.family.value,)
+        filters: tuple[str, ...] = (model.family.value,)
         if model.family is ModelFamily.R1_DISTILL:
             filters += (ModelFamily.R1.value,)
         count = len(option.files)

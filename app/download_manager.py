@@ -158,7 +158,7 @@ class DownloadManager(QObject):
         self._download_worker.moveToThread(self._download_thread)
         self._run.connect(self._download_worker.run)
         self._download_worker.planned.connect(self._on_download_worker_planned)
-        self._download_worker.event.connect(self._on_download_worker_event)
+        self._download_worker.progressed.connect(self._on_download_worker_event)
         self._download_worker.finished.connect(self._on_download_worker_finished)
         self._download_worker.failed.connect(self._on_download_worker_failed)
         self._catalog_thread.start()

@@ -32,7 +32,8 @@ from backend.download_errors import (
     InsufficientDiskSpaceError,
     RevisionNotFoundError,
 )
-from backend.download_job import OpenPart, RetryPolicy, open_part as default_open_part
+from backend.download_job import OpenPart, RetryPolicy
+from backend.download_job import open_part as default_open_part
 from backend.download_state import DownloadControl, DownloadEvent, DownloadProgress
 from backend.downloads import (
     Downloader,
@@ -163,13 +164,13 @@ class DownloadWorker(QObject):
 
     Signals:
         planned(str, object): job id, `Planned` (the pinned commit and the partial files).
-        event(str, object): job id, a backend `DownloadEvent` (progress ~10 per second).
+        progressed(str, object): job id, a backend `DownloadEvent` (progress ~10 per second).
         finished(str, object): job id, its `DownloadResult`, or None if cancelled before starting.
         failed(str, object): job id, a `Failure`.
     """
 
     planned = Signal(str, object)
-    event = Signal(str, object)
+    progressed = Signal(str, object)
     finished = Signal(str, object)
     failed = Signal(str, object)
 
@@ -223,14 +224,14 @@ class DownloadWorker(QObject):
                 self._pending = event
                 return
             self._pending, self._last_progress = None, now
-            self.event.emit(self._job_id, event)
+            self.progressed.emit(self._job_id, event)
             return
         self._flush()
-        self.event.emit(self._job_id, event)
+        self.progressed.emit(self._job_id, event)
 
     def _flush(self) -> None:
         if self._pending is not None:
-            self.event.emit(self._job_id, self._pending)
+            self.progressed.emit(self._job_id, self._pending)
             self._pending = None
 
 

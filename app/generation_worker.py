@@ -215,13 +215,13 @@ class GenerationThread(QObject):
     def __init__(self, worker: GenerationWorker | None = None) -> None:
         super().__init__()
         self.worker = worker or GenerationWorker()
-        self.thread = QThread()
-        self.thread.setObjectName("generation")
-        self.worker.moveToThread(self.thread)
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("generation")
+        self.worker.moveToThread(self.worker_thread)
         self._load.connect(self.worker.load)
         self._generate.connect(self.worker.generate)
         self._unload.connect(self.worker.unload)
-        self.thread.start()
+        self.worker_thread.start()
 
     def load(self, request: LoadRequest) -> None:
         self._load.emit(request)
@@ -242,5 +242,5 @@ class GenerationThread(QObject):
         self.worker.cancel()
         self.worker.cancel_load()
         self._unload.emit()
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        self.worker_thread.quit()
+        return self.worker_thread.wait(timeout_ms)

@@ -96,7 +96,7 @@ def _restart(argv: list[str]) -> None:
     import subprocess
 
     log.info("restarting")
-    subprocess.Popen(restart_command(argv), start_new_session=True,  # noqa: S603 - our own argv
+    subprocess.Popen(restart_command(argv), start_new_session=True,
                      stdin=subprocess.DEVNULL)
 
 

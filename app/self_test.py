@@ -41,6 +41,7 @@ class SelfTest(QObject):
         if busy or not self.sent:
             return
         chat = self.controller.chat
+        assert chat.conversation_id is not None  # a message was sent in it
         last = self.controller.store.messages(chat.conversation_id)[-1]
         ok = last.state is MessageState.COMPLETE
         print(f"self-test: {'ok' if ok else 'FAILED'}: {last.state.value}, "

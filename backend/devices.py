@@ -96,7 +96,7 @@ def list_gpus() -> list[GpuDevice]:
         ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t)
     ]
     base.ggml_backend_dev_memory.restype = None
-    gpus = []
+    gpus: list[GpuDevice] = []
     for i in range(ggml.ggml_backend_dev_count()):
         dev = ggml.ggml_backend_dev_get(i)
         kind = base.ggml_backend_dev_type(dev)

@@ -451,8 +451,8 @@ def _override_patterns(layout: ModelLayout, cpu: frozenset[str]) -> tuple[str, .
     for layer, kinds in sorted(kinds_by_layer.items()):
         groups[tuple(sorted(kinds))].append(layer)
     patterns = []
-    for kinds, layers in groups.items():
+    for kind_names, layers in groups.items():
         layer_alt = "|".join(str(i) for i in layers)
-        kind_alt = "|".join(kinds)
+        kind_alt = "|".join(kind_names)
         patterns.append(rf"^blk\.({layer_alt})\.({kind_alt})\.")
     return tuple(patterns)

@@ -260,11 +260,9 @@ def _rpc_servers(value: object) -> tuple[str, ...]:
 
 def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
     def check(value: object) -> E:
-        try:
+        if isinstance(value, str) and value in kind._value2member_map_:
             return kind(value)
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in kind)
-            raise _not_one_of(value, allowed) from None
+        raise _not_one_of(value, ", ".join(repr(m.value) for m in kind))
 
     return check
 

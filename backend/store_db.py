@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Concatenate, Protocol
+from typing import Any, Concatenate, Protocol
 
 from backend.errors import AppError
 from backend.i18n import translate
@@ -235,5 +235,5 @@ def _move_aside(path: Path, now: float) -> Path:
     return aside
 
 
-def _casefold(text: object) -> object:
+def _casefold(text: object) -> Any:  # whatever SQLite handed in
     return text.casefold() if isinstance(text, str) else text

@@ -148,6 +148,7 @@ class CatalogTable(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         size_header = self.horizontalHeaderItem(2)
+        assert size_header is not None  # set by setHorizontalHeaderLabels above
         size_header.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setItemDelegateForColumn(4, _BadgeDelegate(self))
 
@@ -186,7 +187,7 @@ class CatalogTable(QTableWidget):
         the rows shown, top to bottom."""
         words = text.casefold().split()
         for r, row in enumerate(self.rows):
-            haystack = " ".join((row.model, row.quant, row.thinking, row.verdict)).casefold()
+            haystack = f"{row.model} {row.quant} {row.thinking} {row.verdict}".casefold()
             shown = (not key or key in row.filters) and all(w in haystack for w in words)
             self.setRowHidden(r, not shown)
         return self.visible_rows()

@@ -287,7 +287,7 @@ class ChatView(QScrollArea):
 
     # -- look --------------------------------------------------------------------------------
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._set_side_margins()
 
@@ -297,7 +297,7 @@ class ChatView(QScrollArea):
         if margins.left() != side:
             self._list.setContentsMargins(side, 20, side, 28)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._restyle()

@@ -67,7 +67,7 @@ def highlight(code: str, language: str, *, dark: bool) -> str:
         return html.escape(code, quote=False)
     style_name = DARK_STYLE if dark else LIGHT_STYLE
     out: list[str] = []
-    run_css, run_text = "", []
+    run_css, run_text = "", list[str]()
 
     def flush() -> None:
         text = html.escape("".join(run_text), quote=False)

@@ -37,12 +37,12 @@ class _Input(QPlainTextEdit):
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self._fit_height()
 
-    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 (Qt override)
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:
         # Chinese/Japanese input methods compose text first; Enter then commits, not sends.
         self._composing = bool(event.preeditString())
         super().inputMethodEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self._composing:

@@ -366,7 +366,7 @@ class DownloadDialog(QDialog):
             else self.tr("Download"))
         self.download_button.setEnabled(row.problem is None)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         # No default button: Enter in a text field (the search, a token) must not also start a
         # download or a retry. Enter on a table row downloads it (itemActivated).
         for button in self.findChildren(QPushButton):

@@ -199,16 +199,16 @@ class JobWidget(QFrame):
 class JobsScroll(QScrollArea):
     """Asks for its jobs' height, up to `JOBS_MAX_HEIGHT`: the catalog table gets the rest."""
 
-    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt override
+    def setWidget(self, widget: QWidget) -> None:
         super().setWidget(widget)
         widget.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # a job came, went, or grew (a message, a token field)
         return super().eventFilter(watched, event)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         content = self.widget()
         if content is None:

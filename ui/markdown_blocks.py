@@ -100,6 +100,6 @@ def _can_cut_before(line: str, run_has_list: bool, run_has_quote: bool) -> bool:
         return False  # a list item's continuation or indented code: belongs to the block above
     if run_has_list and _LIST_ITEM.match(line):
         return False  # python-markdown appends this item to the list above
-    if run_has_quote and _QUOTE.match(line):
+    if run_has_quote and _QUOTE.match(line):  # noqa: SIM103 - one rule per case
         return False  # ... and this quote to the quote above
     return True

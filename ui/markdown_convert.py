@@ -53,7 +53,7 @@ class _SafeChat(Extension):
         super().__init__()
         self.theme = theme
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (python-markdown API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         assert isinstance(md, _Converter)
         md.render_state = _RenderState(theme=self.theme)
         md.preprocessors.deregister("html_block")
@@ -176,7 +176,7 @@ class _BareUrl(InlineProcessor):
 
     ANCESTOR_EXCLUDES = ("a",)
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
         element = etree.Element("a", {"href": m.group(1)})
         element.text = util.AtomicString(m.group(1))
         return element, m.start(0), m.end(0)

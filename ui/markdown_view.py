@@ -237,7 +237,7 @@ class MarkdownView(QTextBrowser):
 
     # -- theme -------------------------------------------------------------------------------
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             theme = theme_for(self.palette())
@@ -271,19 +271,19 @@ class MarkdownView(QTextBrowser):
             self._height = height
             self.setFixedHeight(height)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), max(self._height, 0))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(0, max(self._height, 0))
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         event.ignore()  # the chat scrolls, not each message
 
     # -- inert resources and links -----------------------------------------------------------
 
-    def loadResource(self, type: int, name: QUrl) -> object:  # noqa: A002, N802 (Qt override)
-        log.debug("refused to load %s", name.toString())
+    def loadResource(self, type: int, name: QUrl | str) -> object:
+        log.debug("refused to load %s", name.toString() if isinstance(name, QUrl) else name)
         return None
 
     @Slot(QUrl)
@@ -302,7 +302,7 @@ class MarkdownView(QTextBrowser):
 class _InertDocument(QTextDocument):
     """A scratch document for building fragments; like the view, it never loads anything."""
 
-    def loadResource(self, type: int, name: QUrl) -> object:  # noqa: A002, N802
+    def loadResource(self, type: int, name: QUrl | str) -> object:
         return None
 
 

@@ -75,9 +75,9 @@ class MessageWidget(QWidget):
         self.stats_label.setTextFormat(Qt.TextFormat.PlainText)
         self.copy_button = self._action_button(self.tr("Copy"), self.tr("Copy the message"))
         self.copy_button.clicked.connect(self._on_copy_clicked)
-        self.actions = QWidget(self)
-        self.actions.setObjectName("messageActions")
-        row = QHBoxLayout(self.actions)
+        self.action_row = QWidget(self)
+        self.action_row.setObjectName("messageActions")
+        row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
         if self.is_user:
@@ -87,7 +87,7 @@ class MessageWidget(QWidget):
         self._set_notice(message.notice, message.state)
         self.stats_label.setText(message.stats_text)
         self.stats_label.setVisible(bool(message.stats_text))
-        self.actions.setVisible(message.state != MessageState.STREAMING)
+        self.action_row.setVisible(message.state != MessageState.STREAMING)
         self._apply_generating()
 
     def _build_user(self, message: MessageView, row: QHBoxLayout) -> None:
@@ -109,7 +109,7 @@ class MessageWidget(QWidget):
         row.addStretch(1)
         row.addWidget(self.copy_button)
         row.addWidget(self.edit_button)
-        self._layout.addWidget(self.actions)
+        self._layout.addWidget(self.action_row)
         self._layout.addWidget(self.notice_label, 0, Qt.AlignmentFlag.AlignRight)
 
     def _build_assistant(self, message: MessageView, row: QHBoxLayout, defer: bool) -> None:
@@ -136,7 +136,7 @@ class MessageWidget(QWidget):
         row.addSpacing(8)
         row.addWidget(self.stats_label)
         row.addStretch(1)
-        self._layout.addWidget(self.actions)
+        self._layout.addWidget(self.action_row)
 
     def _action_button(self, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -225,7 +225,7 @@ class MessageWidget(QWidget):
         self.stats_label.setText(stats_text)
         self.stats_label.setVisible(bool(stats_text))
         self._set_notice(notice, state)
-        self.actions.show()
+        self.action_row.show()
         self._apply_generating()
 
     def set_generating(self, busy: bool) -> None:
@@ -265,7 +265,7 @@ class MessageWidget(QWidget):
             self._layout.insertWidget(1, self.editor)
         self.editor.text_edit.setPlainText(self.content())
         self.bubble.hide()
-        self.actions.hide()
+        self.action_row.hide()
         self.editor.show()
         self._apply_generating()
         self.editor.text_edit.setFocus()
@@ -276,7 +276,7 @@ class MessageWidget(QWidget):
         if self.editor is not None:
             self.editor.hide()
         self.bubble.show()
-        self.actions.show()
+        self.action_row.show()
 
     @Slot(str)
     def _on_editor_saved(self, text: str) -> None:
@@ -289,12 +289,12 @@ class MessageWidget(QWidget):
 
     # -- layout ------------------------------------------------------------------------------
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.is_user:
             self._fit_bubble()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and self.is_user:
             self._fit_bubble()

@@ -220,7 +220,7 @@ class ReasoningPanel(QFrame):
         palette.setColor(QPalette.ColorRole.Text, muted)
         self.view.setPalette(palette)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._dim_text()

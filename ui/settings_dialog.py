@@ -221,9 +221,9 @@ class SettingsDialog(QDialog):
                              (Theme.LIGHT, self.tr("Light")), (Theme.DARK, self.tr("Dark"))):
             self.theme.addItem(label, value)
         self.language = QComboBox(page)
-        for value, label in ((Language.SYSTEM, self.tr("Follow the system")),
-                             (Language.ENGLISH, "English"), (Language.CHINESE, "简体中文")):
-            self.language.addItem(label, value)
+        for language, label in ((Language.SYSTEM, self.tr("Follow the system")),
+                                (Language.ENGLISH, "English"), (Language.CHINESE, "简体中文")):
+            self.language.addItem(label, language)
         self.language_hint = QLabel(self.tr("Takes effect after a restart."), page)
         self.language_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.language_hint.setWordWrap(True)

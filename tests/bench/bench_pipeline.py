@@ -25,7 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QObject, Slot  # noqa: E402
+from PySide6.QtCore import QObject, Slot
 
 TARGET_RATIO = 0.9
 N_CTX = 512

@@ -20,11 +20,11 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
-from ui.chat_view import ChatView  # noqa: E402
-from ui.view_models import MessageState, MessageView  # noqa: E402
+from ui.chat_view import ChatView
+from ui.view_models import MessageState, MessageView
 
 BATCH_S = 0.033
 TICK_MS = 5
@@ -156,7 +156,7 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(q / 100.0 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100.0 * (len(ordered) - 1)))]
 
 
 def main() -> None:

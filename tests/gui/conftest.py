@@ -6,13 +6,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator
 
-import pytest  # noqa: E402
-from PySide6.QtGui import QClipboard, QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget  # noqa: E402
+import pytest
+from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 
-from tests.support.gui import FakeClock  # noqa: E402
+from tests.support.gui import FakeClock
 
 
 @pytest.fixture

@@ -167,7 +167,7 @@ def test_an_answer_streams_in_and_its_actions_appear_when_finished(chat: ChatVie
     chat.set_generating(True)
     widget = chat.message_widget("a1")
     assert widget.pending_label is not None and widget.pending_label.isVisible()
-    assert not widget.actions.isVisible()
+    assert not widget.action_row.isVisible()
     for piece in ("## Hea", "ding\n\nSome ", "text."):
         chat.append_answer("a1", piece)
     assert widget.answer_view.toPlainText() == "Heading\nSome text."
@@ -175,7 +175,7 @@ def test_an_answer_streams_in_and_its_actions_appear_when_finished(chat: ChatVie
     chat.finish_message("a1", state=MessageState.COMPLETE,
                         stats_text="12.3 tok/s · 0.4 s to first token · 321 tokens")
     chat.set_generating(False)
-    assert widget.actions.isVisible() and widget.state == MessageState.COMPLETE
+    assert widget.action_row.isVisible() and widget.state == MessageState.COMPLETE
     assert widget.stats_label.text() == "12.3 tok/s · 0.4 s to first token · 321 tokens"
     assert widget.regenerate_button is not None and widget.regenerate_button.isEnabled()
 

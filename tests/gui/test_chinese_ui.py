@@ -115,7 +115,7 @@ def untranslated(root: QWidget) -> list[str]:
         texts = [widget.toolTip(), widget.windowTitle() if widget.isWindow() else ""]
         if isinstance(widget, QLabel | QAbstractButton):
             texts.append(widget.text())
-        actions = QWidget.actions(widget)  # MessageWidget has an `actions` row of its own
+        actions = widget.actions()
         texts += [a.text() for a in actions] + [a.toolTip() for a in actions]
         for text in texts:
             if english_words(text):

@@ -168,7 +168,7 @@ def test_an_unreadable_queue_file_is_ignored(make_manager: MakeManager) -> None:
 def test_progress_reaches_the_gui_thread_about_ten_times_a_second(qtbot: Any) -> None:
     worker = DownloadWorker(policy=None, open_part=None, manifest=Manifest)
     seen: list[object] = []
-    worker.event.connect(lambda _job, event: seen.append(event))  # same thread: runs at once
+    worker.progressed.connect(lambda _job, event: seen.append(event))  # same thread: runs at once
     total = 1000
 
     def progress(done: int) -> DownloadProgress:

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QClipboard, QColor, QPalette, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QWidget
 
-import ui.markdown_view as markdown_view
 from tests.support.gui import anchor_point, anchors, block_signature
+from ui import markdown_view
 from ui.markdown_view import MarkdownView
 
 pytestmark = pytest.mark.gui

@@ -106,7 +106,7 @@ def test_closing_the_window_mid_answer_stops_within_two_seconds(qtbot: QtBot, ho
     app.window.close()  # the app's shutdown runs from closeEvent
     elapsed = time.perf_counter() - started
     assert elapsed < 2.0
-    assert not app.generation.thread.isRunning()
+    assert not app.generation.worker_thread.isRunning()
     # What had streamed is saved, resumable as an interrupted answer on the next launch.
     saved = app.store  # closed now; reopen through a new app
     del saved

@@ -13,15 +13,20 @@ from backend.chat import (
     AnswerDelta,
     ChatMessage,
     ChatRequest,
-    FinishReason,
     Finished,
+    FinishReason,
     GenerationStats,
     ReasoningDelta,
     Role,
     Sampling,
 )
 from backend.engine import LoadCancelled, LoadSettings, LocalEngine
-from backend.errors import AppError, ContextOverflowError, ThinkingUnsupportedError, TruncatedFileError
+from backend.errors import (
+    AppError,
+    ContextOverflowError,
+    ThinkingUnsupportedError,
+    TruncatedFileError,
+)
 from backend.llama_native import capture_log
 from backend.model_info import inspect_model
 from backend.offload import GpuBudget, Machine, PlanOptions, plan_offload
@@ -243,9 +248,8 @@ def test_split_set_loads_and_runs(engine: LocalEngine, r1_split_model: Path) -> 
 def test_corrupt_file_is_refused_before_llama_cpp(engine: LocalEngine, r1_model: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(r1_model.read_bytes()[:-5000])
-    with capture_log() as lines:
-        with pytest.raises(TruncatedFileError):
-            engine.load(broken, machine=CPU_ONLY)
+    with capture_log() as lines, pytest.raises(TruncatedFileError):
+        engine.load(broken, machine=CPU_ONLY)
     assert lines == []  # llama.cpp never saw it
 
 

@@ -74,7 +74,7 @@ class FullDisk:
             def __getattr__(self, name: str) -> object:
                 return getattr(inner, name)
 
-            def __enter__(self) -> Writer:
+            def __enter__(self) -> Self:
                 return self
 
             def __exit__(self, *exc: object) -> None:

@@ -9,6 +9,7 @@ few-hundred-MB one for benchmarks. Never commit what this writes.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -157,7 +158,7 @@ def _learn_merges(n_merges: int) -> list[tuple[str, str]]:
     for _ in range(n_merges):
         pairs: dict[tuple[str, str], int] = {}
         for symbols, count in words.items():
-            for pair in zip(symbols, symbols[1:], strict=False):
+            for pair in itertools.pairwise(symbols):
                 pairs[pair] = pairs.get(pair, 0) + count
         if not pairs:
             break

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from backend import devices
+from backend.deepseek_shapes import deepseek_v3_layout
 from backend.devices import GpuDevice
 from backend.offload import Verdict, plan_offload
-from backend.deepseek_shapes import deepseek_v3_layout
 
 
 def test_cpu_only_build_reports_no_gpu_and_real_memory() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 from backend.deepseek_shapes import deepseek_v3_layout
 from backend.engine import _load_error
 from backend.errors import ModelLoadError, OutOfMemoryError
-from backend.model_info import describe
 from backend.gguf_file import read_model
+from backend.model_info import describe
 from backend.offload import GiB, GpuBudget, Machine, plan_offload
 from tests.support.tiny_model import write_tiny_model
 

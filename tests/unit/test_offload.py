@@ -12,9 +12,9 @@ from backend.gguf_file import read_model
 from backend.model_layout import ModelLayout, Role, layout_from_gguf
 from backend.offload import (
     GiB,
-    MiB,
     GpuBudget,
     Machine,
+    MiB,
     OffloadPlan,
     PlanOptions,
     Verdict,
@@ -43,9 +43,7 @@ def simulate_llama_cpp(layout: ModelLayout, plan: OffloadPlan) -> dict[str, str]
     for t in layout.tensors:
         if t.role is Role.SKIPPED:
             continue
-        if any(re.search(p, t.name) for p in plan.overrides):
-            placement[t.name] = "CPU"
-        elif t.role is Role.INPUT:
+        if any(re.search(p, t.name) for p in plan.overrides) or t.role is Role.INPUT:
             placement[t.name] = "CPU"
         else:
             layer = n_all if t.role is Role.OUTPUT else t.layer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import pytest
@@ -42,7 +43,7 @@ def kinds(deltas: list[Delta]) -> list[type]:
 
 def split_at(text: str, *cuts: int) -> list[str]:
     bounds = [0, *sorted(cuts), len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 # --- rule 1: prompt ended inside <think> (DeepSeek-R1 template) ---------------------------------
@@ -330,7 +331,7 @@ def run_tracked(pieces: list[str], starts: bool) -> tuple[list[Delta], Reasoning
     for piece in [*pieces, None]:
         result = splitter.finish() if piece is None else splitter.feed(piece)
         assert all(d.text for d in result), result  # never empty
-        assert all(type(a) is not type(b) for a, b in zip(result, result[1:])), result  # merged
+        assert all(type(a) is not type(b) for a, b in itertools.pairwise(result)), result  # merged
         out.extend(result)
     return out, splitter
 

@@ -20,8 +20,8 @@ from backend.store import (
     MessageState,
     NotFoundError,
     StoreDamagedError,
-    StoreError,
     StoredMessage,
+    StoreError,
     title_from_first_message,
 )
 
@@ -439,7 +439,7 @@ def test_an_answer_killed_mid_stream_comes_back_interrupted(db_path: Path) -> No
                 pipe.close()
     with ConversationStore(db_path) as reopened:
         (conversation,) = reopened.conversations()
-        user, answer = reopened.messages(conversation.id)
+        _user, answer = reopened.messages(conversation.id)
         assert (answer.content, answer.reasoning, answer.thinking_seconds, answer.state,
                 answer.model) == ("part 0. part 1. part 2. ", "thinking thinking thinking ", 1.0,
                                   MessageState.INTERRUPTED, "R1")
