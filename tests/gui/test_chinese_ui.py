@@ -274,3 +274,33 @@ def test_settings_dialog_in_chinese(qtbot: QtBot, chinese: None, out_dir: Path) 
     chrome = untranslated(dialog)
     assert not chrome, "\n".join(chrome)
     grab(dialog, out_dir / "settings-zh_CN.png", qtbot)
+
+
+def test_welcome_screen_and_connections_page_in_chinese(qtbot: QtBot, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        out_dir: Path) -> None:
+    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    app_paths().ensure()
+    save_settings(Settings(language=Language.CHINESE, welcome_shown=True))
+    app = AppController(QApplication.instance(), app_paths().ensure())
+    qtbot.addWidget(app.window)
+    app.window.show()
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: app.window.empty_state.isVisible())
+        chrome = untranslated(app.window)
+        assert not chrome, "\n".join(chrome)
+        app.window.resize(1000, 640)
+        grab(app.window, out_dir / "welcome-zh_CN.png", qtbot)
+
+        from ui.connections_page import ConnectionsPage
+
+        page = ConnectionsPage([])
+        qtbot.addWidget(page)
+        page.show()
+        chrome = untranslated(page)
+        assert not chrome, "\n".join(chrome)
+    finally:
+        app.shutdown()
