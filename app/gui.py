@@ -54,6 +54,9 @@ def main(argv: list[str]) -> int:
         log.info("another window is open for this profile: raised it")
         return 0
     app.setWindowIcon(QIcon(str(_icon_path())))
+    from app.garbage_collector import MainThreadGarbageCollector
+
+    MainThreadGarbageCollector(app).start()  # before any worker thread exists
 
     from app.app_controller import AppController
     from app.crash import CrashReporter

@@ -6,7 +6,6 @@ Screenshots go to $SCREENSHOT_DIR (`make screenshots`), else a temp folder. They
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,13 +61,6 @@ LATIN_ALLOWED = {
     "English", "Ctrl", "Shift", "Enter", "Esc", "vLLM", "SGLang", "RPC", "hf", "Q4_K_M",
     "Top", "top", "Min", "min", "rpc", "server",  # sampling terms, llama.cpp's rpc-server
 }
-
-
-@pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ The app is real (llama.cpp runs a tiny model); grammars make its answers read li
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,13 +60,6 @@ def gbnf(text: str) -> str:
 
 SCRIPT = f"root ::= {gbnf(REASONING)} {gbnf('</think>')} {gbnf(chr(10) * 2 + ANSWER)}"
 ENDLESS_THOUGHT = f"root ::= {gbnf(REASONING)} tail\ntail ::= \" \" tail"
-
-
-@pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
