@@ -1,5 +1,5 @@
-"""GUI fixtures: Qt runs offscreen; a hand-set clock for live timers; a clipboard; a host window;
-the screenshot folder."""
+"""GUI fixtures: Qt runs offscreen; the whole app on a fresh profile; a hand-set clock for live
+timers; a clipboard; a host window; the screenshot folder."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLayout, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
 
+from app.app_controller import AppController
 from app.garbage_collector import MainThreadGarbageCollector
+from app.generation_worker import GenerationThread, GenerationWorker
+from backend.engine import LocalEngine
+from backend.paths import app_paths
 from tests.support.gui import FakeClock
 
 
@@ -26,6 +31,43 @@ def _gc_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
     collector.start()
     yield
     collector.stop()
+
+
+@pytest.fixture
+def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, offline profile: app data in tmp/home, the HF cache in tmp/hf."""
+    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the first-run model chooser must not go online
+    app_paths().ensure()
+    return tmp_path
+
+
+MakeApp = Callable[..., AppController]
+
+
+@pytest.fixture
+def make_app(qtbot: QtBot, app_home: Path) -> Iterator[MakeApp]:
+    """`make_app(model, grammar=None, engine=None)`: the real app, shown, started, and (with a
+    model) loaded; shut down after the test. A grammar scripts the tiny model's answers."""
+    made: list[AppController] = []
+
+    def make(model: Path | None, grammar: str | None = None,
+             engine: LocalEngine | None = None) -> AppController:
+        generation = GenerationThread(GenerationWorker(engine or LocalEngine(grammar=grammar)))
+        app = AppController(QApplication.instance(), app_paths().ensure(),
+                            model=str(model) if model else None, generation=generation)
+        qtbot.addWidget(app.window)
+        app.window.show()
+        app.start()
+        made.append(app)
+        if model:
+            qtbot.waitUntil(app.models.ready, timeout=60_000)
+        return app
+
+    yield make
+    for app in made:
+        app.shutdown()
 
 
 @pytest.fixture

@@ -2,49 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.app_controller import AppController
-from app.generation_worker import GenerationThread, GenerationWorker
 from backend.engine import LocalEngine
-from backend.paths import app_paths
 from backend.settings import load_settings
+from tests.gui.conftest import MakeApp
 
 SCRIPT = 'root ::= "Let me think about it." "</think>" "\\n\\nThe answer is **4**."'
 
 
 @pytest.fixture
-def make_app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the first-run model chooser must not go online
-    controllers: list[AppController] = []
-
-    def make(model: Path | None, grammar: str | None = SCRIPT,
-             engine: LocalEngine | None = None) -> AppController:
-        engine = engine or LocalEngine(grammar=grammar)
-        generation = GenerationThread(GenerationWorker(engine))
-        controller = AppController(QApplication.instance(), app_paths().ensure(),
-                                   model=str(model) if model else None, generation=generation)
-        qtbot.addWidget(controller.window)
-        controller.window.show()
-        controller.start()
-        controllers.append(controller)
-        if model:
-            qtbot.waitUntil(controller.models.ready, timeout=60_000)
-        return controller
-
-    yield make
-    for controller in controllers:
-        controller.shutdown()
+def make_app(make_app: MakeApp) -> MakeApp:
+    """Answers follow SCRIPT unless a test scripts its own."""
+    return functools.partial(make_app, grammar=SCRIPT)
 
 
 def send(qtbot: QtBot, app: AppController, text: str) -> str:

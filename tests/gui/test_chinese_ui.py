@@ -19,13 +19,12 @@ from pytestqt.qtbot import QtBot
 from app.app_controller import AppController
 from app.download_controller import catalog_rows, job_row
 from app.download_jobs import JobState, JobView
-from app.generation_worker import GenerationThread, GenerationWorker
 from app.translations import CJK_SC_FAMILIES, install_translations
 from backend import i18n
 from backend.fit import fit_verdict
 from backend.offload import GiB, GpuBudget, Machine
-from backend.paths import app_paths
 from backend.settings import Language, Settings, save_settings
+from tests.gui.conftest import MakeApp
 from tests.gui.test_screenshots import _option, gbnf, grab
 from ui.download_dialog import DownloadDialog
 
@@ -64,22 +63,10 @@ LATIN_ALLOWED = {
 
 
 @pytest.fixture
-def chinese_app(qtbot: QtBot, r1_model: Path, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[AppController]:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    app_paths().ensure()
+def chinese_app(qtbot: QtBot, make_app: MakeApp, r1_model: Path) -> Iterator[AppController]:
     save_settings(Settings(language=Language.CHINESE))
-    from backend.engine import LocalEngine
-
-    generation = GenerationThread(GenerationWorker(LocalEngine(grammar=SCRIPT)))
-    app = AppController(QApplication.instance(), app_paths().ensure(), model=str(r1_model),
-                        generation=generation)
-    qtbot.addWidget(app.window)
+    app = make_app(r1_model, SCRIPT)
     app.window.resize(1180, 780)
-    app.window.show()
-    app.start()
-    qtbot.waitUntil(app.models.ready, timeout=30_000)
     yield app
     app.shutdown()
     # The translators go with the app: the rest of the suite sees English again.
@@ -220,17 +207,13 @@ def test_enter_commits_a_chinese_composition_instead_of_sending(qtbot: QtBot, ho
     assert sent == ["深度思考"]
 
 
-def test_changing_the_language_offers_a_restart(qtbot: QtBot, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changing_the_language_offers_a_restart(qtbot: QtBot, make_app: MakeApp) -> None:
     from dataclasses import replace
 
     from PySide6.QtWidgets import QMessageBox
 
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    app = AppController(QApplication.instance(), app_paths().ensure())
-    qtbot.addWidget(app.window)
-    app.window.show()
+    save_settings(Settings(welcome_shown=True))
+    app = make_app(None)
     try:
         assert app.window.composer.send.text() == "Send"  # the system language here: English
         app.apply_settings(replace(app.settings, language=Language.CHINESE))
@@ -242,7 +225,7 @@ def test_changing_the_language_offers_a_restart(qtbot: QtBot, tmp_path: Path,
         assert app.restart_requested
         assert app.settings.language == Language.CHINESE  # saved for the next start
     finally:
-        app.shutdown()
+        app.shutdown()  # English again before the next test
 
 
 def test_a_restart_runs_the_same_program_with_the_same_options(
@@ -268,19 +251,11 @@ def test_settings_dialog_in_chinese(qtbot: QtBot, chinese: None, out_dir: Path) 
     grab(dialog, out_dir / "settings-zh_CN.png", qtbot)
 
 
-def test_welcome_screen_and_connections_page_in_chinese(qtbot: QtBot, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch,
+def test_welcome_screen_and_connections_page_in_chinese(qtbot: QtBot, make_app: MakeApp,
                                                         out_dir: Path) -> None:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    app_paths().ensure()
     save_settings(Settings(language=Language.CHINESE, welcome_shown=True))
-    app = AppController(QApplication.instance(), app_paths().ensure())
-    qtbot.addWidget(app.window)
-    app.window.show()
+    app = make_app(None)
     try:
-        app.start()
         qtbot.waitUntil(lambda: app.window.empty_state.isVisible())
         chrome = untranslated(app.window)
         assert not chrome, "\n".join(chrome)

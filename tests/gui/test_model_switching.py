@@ -5,60 +5,25 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.app_controller import AppController
-from app.generation_worker import GenerationThread, GenerationWorker
-from backend.engine import LocalEngine
 from backend.library import Library
-from backend.paths import app_paths
 
 ENDLESS = 'root ::= "ab " root'
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    return tmp_path
 
-
-@pytest.fixture
-def start_app(qtbot: QtBot) -> Iterator[object]:
-    made: list[AppController] = []
-
-    def start(model: Path | None, grammar: str | None = None) -> AppController:
-        generation = GenerationThread(GenerationWorker(LocalEngine(grammar=grammar)))
-        app = AppController(QApplication.instance(), app_paths().ensure(),
-                            model=str(model) if model else None, generation=generation)
-        qtbot.addWidget(app.window)
-        app.window.show()
-        app.start()
-        if model:
-            qtbot.waitUntil(app.models.ready, timeout=60_000)
-        made.append(app)
-        return app
-
-    yield start
-    for app in made:
-        app.shutdown()
-
-
-def test_toggle_switches_between_installed_v3_and_r1(qtbot: QtBot, home: Path, start_app,
+def test_toggle_switches_between_installed_v3_and_r1(qtbot: QtBot, app_home: Path, make_app,
                                                       r1_model: Path, v3_model: Path) -> None:
-    folder = home / "models"
+    folder = app_home / "models"
     folder.mkdir()
     r1 = Path(shutil.copy(r1_model, folder / "DeepSeek-R1-Tiny.gguf"))
     v3 = Path(shutil.copy(v3_model, folder / "DeepSeek-V3-0324-Tiny.gguf"))
     Library().add_folder(folder)
-    app = start_app(v3)
+    app = make_app(v3)
     assert {m.key for m in app.models.installed} == {str(r1), str(v3)}
     app.window.composer.deep_thinking.click()  # on: V3 cannot think, R1 is installed
     assert app.window.model_bar.progress.isVisible() or app.models.loading is not None
@@ -69,9 +34,9 @@ def test_toggle_switches_between_installed_v3_and_r1(qtbot: QtBot, home: Path, s
                     timeout=60_000)
 
 
-def test_the_toggle_is_remembered_per_conversation(qtbot: QtBot, home: Path, start_app,
+def test_the_toggle_is_remembered_per_conversation(qtbot: QtBot, app_home: Path, make_app,
                                                    v31_model: Path) -> None:
-    app = start_app(v31_model, grammar='root ::= "Fine."')
+    app = make_app(v31_model, grammar='root ::= "Fine."')
     composer = app.window.composer
 
     def ask(text: str) -> None:
@@ -95,9 +60,9 @@ def test_the_toggle_is_remembered_per_conversation(qtbot: QtBot, home: Path, sta
     assert not composer.deep_thinking.isChecked()
 
 
-def test_closing_the_window_mid_answer_stops_within_two_seconds(qtbot: QtBot, home: Path,
-                                                                 start_app, r1_model: Path) -> None:
-    app = start_app(r1_model, grammar=ENDLESS)
+def test_closing_the_window_mid_answer_stops_within_two_seconds(qtbot: QtBot, app_home: Path,
+                                                                 make_app, r1_model: Path) -> None:
+    app = make_app(r1_model, grammar=ENDLESS)
     app.window.composer.set_text("Go on forever")
     qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(app.chat.streaming and app.chat.streaming.reasoning),
@@ -110,7 +75,7 @@ def test_closing_the_window_mid_answer_stops_within_two_seconds(qtbot: QtBot, ho
     # What had streamed is saved, resumable as an interrupted answer on the next launch.
     saved = app.store  # closed now; reopen through a new app
     del saved
-    again = start_app(None)
+    again = make_app(None)
     message = again.store.messages(again.chat.conversation_id)[-1]
     assert message.reasoning.startswith("ab ab")
     assert message.state.value in ("interrupted", "cancelled")

@@ -3,52 +3,30 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from app.app_controller import AppController
-from app.generation_worker import GenerationThread, GenerationWorker
 from app.settings_controller import open_settings_dialog
 from backend.connections import Connection, ThinkingControl, load_connections, save_connections
-from backend.engine import LocalEngine
-from backend.paths import app_paths
 from backend.settings import Settings, save_settings
+from tests.gui.conftest import MakeApp
 from tests.support.fake_openai import API_KEY, FakeOpenAI
 from tests.support.remote_fixtures import connection_to
 from ui.model_bar import ModelBar
 
 SCRIPT = 'root ::= "Let me think about it." "</think>" "\\n\\nThe answer is **4**."'
-MakeApp = Callable[..., AppController]
 
 
 @pytest.fixture
-def make_app(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeApp]:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    controllers: list[AppController] = []
-
-    def make(model: Path | None) -> AppController:
-        generation = GenerationThread(GenerationWorker(LocalEngine(grammar=SCRIPT)))
-        controller = AppController(QApplication.instance(), app_paths().ensure(),
-                                   model=str(model) if model else None, generation=generation)
-        qtbot.addWidget(controller.window)
-        controller.window.show()
-        controller.start()
-        controllers.append(controller)
-        if model:
-            qtbot.waitUntil(lambda: controller.models.loaded is not None, timeout=60_000)
-        return controller
-
-    yield make
-    for controller in controllers:
-        controller.shutdown()
+def make_app(make_app: MakeApp) -> MakeApp:
+    return functools.partial(make_app, grammar=SCRIPT)
 
 
 def deepseek_api(server: FakeOpenAI) -> Connection:

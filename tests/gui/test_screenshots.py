@@ -17,14 +17,13 @@ from pytestqt.qtbot import QtBot
 from app.app_controller import AppController
 from app.download_controller import catalog_rows, job_row
 from app.download_jobs import JobState, JobView
-from app.generation_worker import GenerationThread, GenerationWorker
 from backend.catalog import CatalogOption, load_catalog
 from backend.deepseek_shapes import deepseek_v3_layout
 from backend.fit import fit_verdict
 from backend.hub import RemoteFile
 from backend.offload import GiB, GpuBudget, Machine, PlanOptions, plan_offload
-from backend.paths import app_paths
 from backend.settings import Settings
+from tests.gui.conftest import MakeApp
 from ui.download_dialog import DownloadDialog
 from ui.settings_dialog import SettingsDialog
 from ui.theme import apply_theme
@@ -63,28 +62,15 @@ ENDLESS_THOUGHT = f"root ::= {gbnf(REASONING)} tail\ntail ::= \" \" tail"
 
 
 @pytest.fixture
-def app_with(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    made: list[AppController] = []
+def app_with(qtbot: QtBot, make_app: MakeApp) -> Iterator[MakeApp]:
+    """The app at the README's screenshot size, answering by `grammar`."""
 
     def make(model: Path, grammar: str) -> AppController:
-        from backend.engine import LocalEngine
-
-        generation = GenerationThread(GenerationWorker(LocalEngine(grammar=grammar)))
-        app = AppController(QApplication.instance(), app_paths().ensure(), model=str(model),
-                            generation=generation)
-        qtbot.addWidget(app.window)
+        app = make_app(model, grammar)
         app.window.resize(1180, 780)
-        app.window.show()
-        app.start()
-        qtbot.waitUntil(app.models.ready, timeout=20_000)
-        made.append(app)
         return app
 
     yield make
-    for app in made:
-        app.shutdown()
     apply_theme(QApplication.instance(), "light")
 
 
