@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from backend.atomic_file import write_text_atomically
 from backend.errors import AppError, InvalidOptionError
 from backend.i18n import translate
 from backend.paths import app_paths
@@ -217,21 +216,10 @@ def save_connections(connections: Sequence[Connection], path: Path | None = None
         entries.append(entry)
     text = json.dumps({"version": SCHEMA_VERSION, "connections": entries},
                       ensure_ascii=False, indent=2) + "\n"
-    tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_text_atomically(path, text, private=True)
     except OSError as exc:
         raise ConnectionsError(translate(
             "Connections", "Could not save the server connections to {path} ({error}). Check "
             "that the folder is writable and the disk is not full."
         ).format(path=path, error=exc.strerror or exc)) from exc
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from backend.atomic_file import write_text_atomically
 
 _COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 
@@ -77,12 +78,9 @@ def write_ref(cache_dir: Path, repo: str, revision: str, commit: str) -> None:
     if revision == commit or is_commit(revision):
         return
     ref = repo_folder(cache_dir, repo) / "refs" / revision
-    ref.parent.mkdir(parents=True, exist_ok=True)
     if ref.is_file() and ref.read_text(encoding="utf-8").strip() == commit:
         return
-    tmp = ref.with_name(f"{ref.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(commit, encoding="utf-8")
-    os.replace(tmp, ref)
+    write_text_atomically(ref, commit)
 
 
 @dataclass(frozen=True, slots=True)

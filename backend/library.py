@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from backend import hf_cache
+from backend.atomic_file import write_text_atomically
 from backend.download_errors import AmbiguousModelError, FolderNotFoundError, ModelNotFoundError
 from backend.i18n import translate
 from backend.manifest import Manifest, ManifestEntry, ManifestFile, ModelStatus
@@ -109,13 +109,10 @@ class Library:
         self._save_folders([f for f in self.folders() if f != folder])
 
     def _save_folders(self, folders: list[Path]) -> None:
-        self.folders_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.folders_file.with_name(f"{self.folders_file.name}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_text(
+        write_text_atomically(
+            self.folders_file,
             json.dumps({"schema": 1, "folders": [str(f) for f in folders]}, indent=1),
-            encoding="utf-8",
         )
-        os.replace(tmp, self.folders_file)
 
     # -- listing ---------------------------------------------------------------------------
 

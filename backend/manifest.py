@@ -7,14 +7,13 @@ with a schema version, rewritten atomically under a lock so the GUI and the CLI 
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from backend.atomic_file import write_text_atomically
 from backend.errors import AppError
 from backend.file_lock import FileLock
 from backend.i18n import translate
@@ -118,14 +117,8 @@ class Manifest:
         return [_entry_from_json(item) for item in raw.get("models", [])]
 
     def _write(self, entries: list[ManifestEntry]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"schema": SCHEMA_VERSION, "models": [_entry_to_json(e) for e in entries]}
-        tmp = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        write_text_atomically(self.path, json.dumps(payload, indent=1))
 
 
 def _now() -> str:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from backend.atomic_file import write_text_atomically
 from backend.chat import Sampling
 from backend.errors import AppError, InvalidOptionError
 from backend.family import ModelFamily, default_sampling
@@ -158,29 +157,17 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically (a private temp file in the same folder, then `os.replace`)."""
+    """Write atomically and privately (mode 0600)."""
     path = path if path is not None else default_path()
     text = json.dumps(_to_json(settings), ensure_ascii=False, indent=2) + "\n"
-    tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # mkstemp creates the file with mode 0600 on POSIX; os.replace keeps that mode.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_text_atomically(path, text, private=True)  # it may hold the HF token
     except OSError as exc:
         raise SettingsError(translate(
             "Settings",
             "Could not save the settings to {path} ({error}). Check that the "
             "folder is writable and the disk is not full.",
         ).format(path=path, error=exc.strerror or exc)) from exc
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def default_path() -> Path:

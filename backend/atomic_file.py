@@ -1,0 +1,25 @@
+"""Replacing a small file all at once: readers, and a crash or a kill, see the old file or the
+new one, never half of either (a temp file in the same folder, fsync, then `os.replace`)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+
+def write_text_atomically(path: Path, text: str, *, private: bool = False) -> None:
+    """Write `text` to `path`. `private` files (tokens, API keys) are mode 0600 from their first
+    byte; others get the usual mode under the umask. Raises OSError; no temp file is left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
