@@ -58,6 +58,18 @@ def only_job(qtbot: Any, dialog: DownloadDialog, manager: DownloadManager) -> Jo
     return widget
 
 
+def held_download(qtbot: Any, host: QWidget, model_hub: FakeHub,
+                  make_manager: MakeManager) -> tuple[DownloadManager, JobWidget]:
+    """A download started from the dialog, its second part held open halfway by the hub."""
+    fault = model_hub.add_fault(Fault(PART2, "hold", after=500_000))
+    manager = make_manager()
+    dialog = opened(qtbot, host, manager)
+    dialog.download_button.click()
+    job = only_job(qtbot, dialog, manager)
+    qtbot.waitUntil(fault.fired.is_set, timeout=5000)
+    return manager, job
+
+
 def settle_layouts() -> None:
     """Run the pending layout passes (each may request another, a level up or down)."""
     for _ in range(6):
@@ -178,12 +190,7 @@ def test_a_download_shows_its_progress_and_ends_installed(
 def test_pause_then_resume_continues_with_a_range_request(
     qtbot: Any, host: QWidget, model_hub: FakeHub, make_manager: MakeManager
 ) -> None:
-    fault = model_hub.add_fault(Fault(PART2, "hold", after=500_000))
-    manager = make_manager()
-    dialog = opened(qtbot, host, manager)
-    dialog.download_button.click()
-    job = only_job(qtbot, dialog, manager)
-    qtbot.waitUntil(fault.fired.is_set, timeout=5000)
+    manager, job = held_download(qtbot, host, model_hub, make_manager)
     job.pause_button.click()
     assert (job.state_label.text(), job.message.text()) == ("Paused", "Pausing…")
     assert job.resume_button.isVisible() and not job.pause_button.isVisible()
@@ -200,12 +207,7 @@ def test_pause_then_resume_continues_with_a_range_request(
 def test_cancel_stops_the_download_and_removes_its_partial_files(
     qtbot: Any, host: QWidget, model_hub: FakeHub, make_manager: MakeManager, hf_env: Path
 ) -> None:
-    fault = model_hub.add_fault(Fault(PART2, "hold", after=500_000))
-    manager = make_manager()
-    dialog = opened(qtbot, host, manager)
-    dialog.download_button.click()
-    job = only_job(qtbot, dialog, manager)
-    qtbot.waitUntil(fault.fired.is_set, timeout=5000)
+    manager, job = held_download(qtbot, host, model_hub, make_manager)
     job.cancel_button.click()
     qtbot.waitUntil(lambda: job.state_label.text() == "Cancelled", timeout=5000)
     assert not list((hf_env / "hf-cache").rglob("*.part"))
