@@ -39,9 +39,11 @@ screenshots: $(STAMP)
 	SCREENSHOT_DIR=tests/screenshots QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
 	  tests/gui/test_screenshots.py tests/gui/test_chinese_ui.py
 
+# ruff (with the error-policy rules BLE and TRY, see pyproject.toml) and mypy, strict for the backend.
 lint: $(STAMP)
 	$(PY) -m ruff check app ui backend tests
-	$(PY) -m mypy app ui backend
+	$(PY) -m mypy --strict backend
+	$(PY) -m mypy app ui
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -19,7 +19,14 @@ class AppError(Exception):
         return self.message
 
 
-class ModelFileError(AppError, ValueError):
+class InputError(AppError):
+    """The user's input is wrong (an option, a file, a name): what to change is in the message.
+
+    The command line exits with code 2 for these, 1 for other `AppError`s.
+    """
+
+
+class ModelFileError(InputError, ValueError):
     """A model file that llama.cpp must not be given (found before loading)."""
 
 
@@ -55,7 +62,7 @@ class OutOfMemoryError(ModelLoadError, MemoryError):
     pass
 
 
-class TemplateError(AppError, ValueError):
+class TemplateError(InputError, ValueError):
     """The model's chat template could not be rendered."""
 
 
@@ -63,11 +70,11 @@ class UnsafeTemplateError(TemplateError):
     """The template tried to reach Python internals; it was not run."""
 
 
-class ThinkingUnsupportedError(AppError, ValueError):
+class ThinkingUnsupportedError(InputError, ValueError):
     """Deep thinking was asked of a model that cannot reason (DeepSeek-V3)."""
 
 
-class ContextOverflowError(AppError, ValueError):
+class ContextOverflowError(InputError, ValueError):
     pass
 
 
@@ -75,5 +82,5 @@ class GenerationError(AppError, RuntimeError):
     pass
 
 
-class InvalidOptionError(AppError, ValueError):
+class InvalidOptionError(InputError, ValueError):
     """An impossible option combination (CLI flags, settings values)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -29,19 +30,17 @@ class FileLock:
         """Take the lock; with `blocking=False`, return False at once if someone holds it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
+        with ExitStack() as on_failure:
+            on_failure.callback(os.close, fd)  # unless the lock is taken (pop_all below)
             while True:
                 try:
                     _lock(fd)
                     break
                 except OSError:
                     if not blocking:
-                        os.close(fd)
                         return False
                     time.sleep(0.05)
-        except BaseException:
-            os.close(fd)
-            raise
+            on_failure.pop_all()
         self._fd = fd
         return True
 

@@ -1,7 +1,8 @@
 """Where the app keeps its files: platformdirs' standard folders, or one folder for everything.
 
-`DEEPSEEK_LOCAL_HOME` (or `--data-dir`) puts data, config, logs and cache under a single folder:
-portable installs use it, and tests use it to stay hermetic.
+`app_paths()` is called once, where the app or a command starts (`--data-dir`, else
+`$DEEPSEEK_LOCAL_HOME`, else the OS standard); everything else is handed the resulting `AppPaths`
+and takes its files from it, so one profile never reads another's files.
 """
 
 from __future__ import annotations
@@ -19,12 +20,42 @@ class AppPaths:
     data: Path  # conversations, download manifests, partial downloads' state
     config: Path  # settings.json
     logs: Path
-    cache: Path
+    cache: Path  # what can be rebuilt: KV-cache snapshots
 
     def ensure(self) -> AppPaths:
         for folder in (self.data, self.config, self.logs, self.cache):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+    # -- the files, one place for their names --------------------------------------------------
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.json"
+
+    @property
+    def conversations_db(self) -> Path:
+        return self.data / "conversations.sqlite3"
+
+    @property
+    def connections_file(self) -> Path:
+        return self.data / "connections.json"
+
+    @property
+    def manifest_file(self) -> Path:
+        return self.data / "manifest.json"
+
+    @property
+    def library_folders_file(self) -> Path:
+        return self.data / "library_folders.json"
+
+    @property
+    def downloads_file(self) -> Path:
+        return self.data / "downloads.json"
+
+    @property
+    def kv_snapshots(self) -> Path:
+        return self.cache / "kv-snapshots"
 
 
 def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:

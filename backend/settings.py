@@ -8,7 +8,6 @@ is atomic and private (mode 0600), because the file may hold a Hugging Face toke
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,17 +15,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from backend.atomic_file import write_text_atomically
-from backend.chat import Sampling
+from backend.chat.family import ModelFamily, default_sampling
+from backend.chat.messages import Sampling
+from backend.engine.offload import KV_TYPE_BYTES
 from backend.errors import AppError, InvalidOptionError
-from backend.family import ModelFamily, default_sampling
 from backend.i18n import translate
-from backend.offload import KV_TYPE_BYTES
-from backend.paths import app_paths
+from backend.json_file import JsonFile
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "settings.json"
 SCHEMA_VERSION = 1
 N_CTX_RANGE = (256, 1 << 20)
 N_THREADS_MAX = 1024
@@ -95,7 +92,7 @@ class Settings:
     last_model: str | None = None
     welcome_shown: bool = False  # the first-run model chooser has been offered once
     # llama.cpp RPC workers ("host:port") that share the model's layers; needs a -DGGML_RPC=on
-    # build (see `backend.rpc`).
+    # build (see `backend.engine.rpc`).
     rpc_servers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -130,48 +127,23 @@ class Settings:
         return f"Settings({', '.join(parts)})"
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """The saved settings, or the defaults for whatever is missing or wrong. Never raises."""
-    path = path if path is not None else default_path()
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Settings()
-    except OSError as exc:
-        log.warning("settings file %s unreadable (%s); using the defaults", path, exc.strerror)
-        return Settings()
-    try:
-        raw = json.loads(data.decode("utf-8"))
-        if not isinstance(raw, dict):
-            raise ValueError(f"a JSON {type(raw).__name__}, not an object")  # noqa: TRY004
-    except ValueError as exc:
-        bad = path.with_name(path.name + ".bad")
-        log.warning("settings file %s is corrupt (%s); kept as %s, using the defaults",
-                    path, exc, bad.name)
-        try:
-            path.replace(bad)
-        except OSError as move_exc:
-            log.warning("could not keep the corrupt settings file: %s", move_exc.strerror)
-        return Settings()
-    return _from_json(raw)
+def load_settings(path: Path) -> Settings:
+    """The saved settings (`AppPaths.settings_file`), or the defaults for whatever is missing or
+    wrong. Never raises (see `backend.json_file` for damaged and newer files)."""
+    raw = _file(path).read()
+    return Settings() if raw is None else _from_json(raw)
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
+def save_settings(settings: Settings, path: Path) -> None:
     """Write atomically and privately (mode 0600)."""
-    path = path if path is not None else default_path()
-    text = json.dumps(_to_json(settings), ensure_ascii=False, indent=2) + "\n"
     try:
-        write_text_atomically(path, text, private=True)  # it may hold the HF token
+        _file(path).write(_to_json(settings))
     except OSError as exc:
         raise SettingsError(translate(
             "Settings",
             "Could not save the settings to {path} ({error}). Check that the "
             "folder is writable and the disk is not full.",
         ).format(path=path, error=exc.strerror or exc)) from exc
-
-
-def default_path() -> Path:
-    return app_paths().config / FILE_NAME
 
 
 # -- checks: one per field, shared by construction and loading ----------------------------------
@@ -233,7 +205,7 @@ def _dirs(value: object) -> tuple[str, ...]:
 
 
 def _rpc_servers(value: object) -> tuple[str, ...]:
-    from backend.rpc import parse_servers
+    from backend.engine.rpc import parse_servers
 
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise TypeError(translate(
@@ -332,14 +304,11 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
 _MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
 
 
+def _file(path: Path) -> JsonFile:
+    return JsonFile(path, SCHEMA_VERSION, _MIGRATIONS, private=True)  # it may hold the HF token
+
+
 def _from_json(raw: dict[str, Any]) -> Settings:
-    version = raw.get("version", SCHEMA_VERSION)
-    if isinstance(version, int) and not isinstance(version, bool):
-        for migrate in _MIGRATIONS[max(version - 1, 0):]:
-            raw = migrate(raw)
-        if version > SCHEMA_VERSION:
-            log.warning("settings file version %s is newer than %s; reading what is known",
-                        version, SCHEMA_VERSION)
     values: dict[str, object] = {}
     for name, check in _CHECKS.items():
         if name not in raw:
@@ -352,7 +321,7 @@ def _from_json(raw: dict[str, Any]) -> Settings:
 
 
 def _to_json(settings: Settings) -> dict[str, Any]:
-    data: dict[str, Any] = {"version": SCHEMA_VERSION}
+    data: dict[str, Any] = {}
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
         if f.name == "sampling":

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"no bundle at {exe}; run 'make bundle' first")
     sys.path.insert(0, str(ROOT))
     from app import __version__
-    from backend.builtin_templates import DEEPSEEK_R1
+    from backend.chat.builtin_templates import DEEPSEEK_R1
     from tests.support.tiny_model import TinyModelSpec, write_tiny_model
 
     with tempfile.TemporaryDirectory(prefix="deepseek-local-bundle-test-") as tmp_name:

@@ -23,7 +23,7 @@ TOOLS = Path(sys.executable).parent
 
 
 def sources() -> list[Path]:
-    return sorted(p for pkg in SOURCE_PACKAGES for p in (ROOT / pkg).glob("*.py"))
+    return sorted(p for pkg in SOURCE_PACKAGES for p in (ROOT / pkg).rglob("*.py"))
 
 
 def ts_path(language: str) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend import builtin_templates as templates
+from backend.chat import builtin_templates as templates
 from tests.support.tiny_model import TinyModelSpec, write_tiny_model
 
 # The interface follows the system language: pin it, so the suite reads English on any machine
@@ -17,6 +17,17 @@ os.environ["LC_ALL"] = "C.UTF-8"
 os.environ["LANGUAGE"] = "en"
 
 pytest_plugins = ["tests.support.remote_fixtures"]  # fake_openai: a scripted OpenAI-compatible server
+
+GUI_FIXTURES = {"qapp", "qtbot"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs Qt's GUI is marked `gui`, so `pytest -m "not gui"` runs without a
+    display: tests under tests/gui, and any other that asks for a QApplication."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "gui" in item.path.parts or fixtures & GUI_FIXTURES:
+            item.add_marker(pytest.mark.gui)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from ui.markdown_view import mix
+from ui.markdown.markdown_view import mix
 from ui.message_widget import MessageWidget
 from ui.view_models import MessageState, MessageView
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.markdown_view import MarkdownView
+from ui.markdown.markdown_view import MarkdownView
 from ui.message_editor import MessageEditor
 from ui.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
 from ui.view_models import MessageState, MessageView

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.markdown_view import MarkdownView
+from ui.markdown.markdown_view import MarkdownView
 
 Clock = Callable[[], float]
 TICK_MS = 100

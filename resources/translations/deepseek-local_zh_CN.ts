@@ -127,13 +127,6 @@
     </message>
 </context>
 <context>
-    <name>CatalogWorker</name>
-    <message>
-        <source>Looking up the models failed unexpectedly ({error}). See the log for details.</source>
-        <translation>查询模型时发生意外错误（{error}）。详情请查看日志。</translation>
-    </message>
-</context>
-<context>
     <name>ChatController</name>
     <message>
         <source>chat</source>
@@ -236,13 +229,6 @@
     <message>
         <source>Stop</source>
         <translation>停止</translation>
-    </message>
-</context>
-<context>
-    <name>ConnectionTester</name>
-    <message>
-        <source>The test failed unexpectedly ({error}). See the log for details.</source>
-        <translation>测试时发生意外错误（{error}）。详情请查看日志。</translation>
     </message>
 </context>
 <context>
@@ -428,6 +414,13 @@
     <message>
         <source>Delete “{0}”? This cannot be undone.</source>
         <translation>要删除“{0}”吗？此操作无法撤销。</translation>
+    </message>
+</context>
+<context>
+    <name>Crash</name>
+    <message>
+        <source>An unexpected problem stopped this. The details are in the log.</source>
+        <translation>一个意外问题中断了此操作。详情请查看日志。</translation>
     </message>
 </context>
 <context>
@@ -702,10 +695,6 @@
 <context>
     <name>DownloadWorker</name>
     <message>
-        <source>Downloading {title} failed unexpectedly ({error}). See the log for details.</source>
-        <translation>下载 {title} 时发生意外错误（{error}）。详情请查看日志。</translation>
-    </message>
-    <message>
         <source>Enter a Hugging Face read token:</source>
         <translation>请输入 Hugging Face 只读访问令牌：</translation>
     </message>
@@ -817,16 +806,8 @@
 <context>
     <name>GenerationWorker</name>
     <message>
-        <source>Loading failed unexpectedly ({error}). See the log for details.</source>
-        <translation>加载模型时发生意外错误（{error}）。详情请查看日志。</translation>
-    </message>
-    <message>
         <source>The server connection for this conversation was removed. Choose a model or a connection above, then try again.</source>
         <translation>此对话使用的服务器连接已被移除。请在上方选择一个模型或连接，然后重试。</translation>
-    </message>
-    <message>
-        <source>Generation failed unexpectedly ({error}). See the log for details.</source>
-        <translation>生成回答时发生意外错误（{error}）。详情请查看日志。</translation>
     </message>
 </context>
 <context>
@@ -1245,17 +1226,6 @@
     <message>
         <source>About DeepSeek Local</source>
         <translation>关于 DeepSeek Local</translation>
-    </message>
-</context>
-<context>
-    <name>Manifest</name>
-    <message>
-        <source>The model manifest {path} cannot be read ({error}). Move it aside and run `models verify` to rebuild the record of verified models.</source>
-        <translation>无法读取模型清单 {path}（{error}）。请将其移走，然后运行 `models verify` 重建已校验模型的记录。</translation>
-    </message>
-    <message>
-        <source>The model manifest {path} has schema {schema!r}, this app reads schema {supported}. Update the app, or move the file aside.</source>
-        <translation>模型清单 {path} 的架构版本为 {schema!r}，本应用只能读取架构版本 {supported}。请更新应用，或将该文件移走。</translation>
     </message>
 </context>
 <context>

@@ -42,9 +42,9 @@ def _plain_download(url: str, dest: Path) -> float:
 
 
 def _verified_download(repo: str, endpoint: str, work: Path) -> float:
-    from backend.downloads import Downloader, HFCacheDestination, plan_download
-    from backend.hub import Hub, HubConfig
-    from backend.manifest import Manifest
+    from backend.hub.client import Hub, HubConfig
+    from backend.hub.downloader import Downloader, HFCacheDestination, plan_download
+    from backend.hub.manifest import Manifest
 
     cache = work / "cache"
     hub = Hub(HubConfig(endpoint=endpoint, token=None, offline=False, cache_dir=cache))

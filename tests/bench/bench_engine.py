@@ -70,9 +70,10 @@ def raw_loop(path: Path, n_tokens: int, seed: int, threads: int) -> float:
 
 
 def engine_loop(path: Path, n_tokens: int, seed: int, threads: int) -> tuple[float, int]:
-    from backend.chat import GenerationStats, Sampling
-    from backend.engine import LoadSettings, LocalEngine
-    from backend.offload import Machine
+    from backend.chat.events import GenerationStats
+    from backend.chat.messages import Sampling
+    from backend.engine.local_engine import LoadSettings, LocalEngine
+    from backend.engine.offload import Machine
 
     engine = LocalEngine()
     engine.load(path, LoadSettings(n_ctx=2048, n_threads=threads), machine=Machine((), 1 << 40))
@@ -110,8 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
 
-    import backend.llama_native  # noqa: F401  (routes llama.cpp's log away from the terminal)
-    from backend.devices import cpu_cores
+    import backend.engine.native  # noqa: F401  (routes llama.cpp's log away from the terminal)
+    from backend.engine.devices import cpu_cores
 
     threads = cpu_cores()[0]
     path = bench_model(args.dir)

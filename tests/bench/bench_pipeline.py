@@ -50,9 +50,9 @@ def gui_pipeline(model: Path, home: Path) -> tuple[float, int]:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.app_controller import AppController
-    from app.generation_worker import GenerationThread, GenerationWorker
-    from backend.engine import LocalEngine
+    from app.gui.app_controller import AppController
+    from app.gui.generation_worker import GenerationThread, GenerationWorker
+    from backend.engine.local_engine import LocalEngine
     from backend.paths import app_paths
 
     os.environ["DEEPSEEK_LOCAL_HOME"] = str(home)
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
 
-    from backend.devices import cpu_cores
+    from backend.engine.devices import cpu_cores
     from tests.bench.bench_engine import bench_model
 
     threads = cpu_cores()[0]

@@ -15,10 +15,11 @@ from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLayout, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.app_controller import AppController
-from app.garbage_collector import MainThreadGarbageCollector
-from app.generation_worker import GenerationThread, GenerationWorker
-from backend.engine import LocalEngine
+from app.gui import crash
+from app.gui.app_controller import AppController
+from app.gui.garbage_collector import MainThreadGarbageCollector
+from app.gui.generation_worker import GenerationThread, GenerationWorker
+from backend.engine.local_engine import LocalEngine
 from backend.paths import app_paths
 from tests.support.gui import FakeClock
 
@@ -31,6 +32,13 @@ def _gc_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
     collector.start()
     yield
     collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _bugs_fail_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug caught at a worker thread's edge is raised again (`app.gui.crash.report_bug`), so
+    the test fails instead of the app showing a crash dialog nobody reads."""
+    monkeypatch.setattr(crash, "RAISE_BUGS", True)
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.app_controller import AppController
-from backend.engine import LocalEngine
+from app.gui.app_controller import AppController
+from backend.engine.local_engine import LocalEngine
+from backend.paths import app_paths
 from backend.settings import load_settings
 from tests.gui.conftest import MakeApp
 
@@ -96,7 +97,7 @@ def test_reasoning_panel_live_then_folded_then_expanded(qtbot: QtBot, make_app, 
     app.apply_settings(replace(app.settings, reasoning_expanded=True))
     second = send(qtbot, app, "And 3+3?")
     assert app.window.chat_view.message_widget(second).reasoning_panel.is_expanded()
-    assert load_settings().reasoning_expanded is True
+    assert load_settings(app_paths().settings_file).reasoning_expanded is True
 
 
 def test_deep_thinking_toggle_changes_the_prompt(qtbot: QtBot, make_app, r1_model: Path, v31_model: Path) -> None:
@@ -226,7 +227,7 @@ def test_kill_during_streaming_keeps_the_partial_answer(qtbot: QtBot, make_app, 
 
 
 def test_first_run_welcomes_and_offers_a_model(qtbot: QtBot, make_app) -> None:
-    from app.download_controller import open_download_dialog
+    from app.gui.downloads.download_controller import open_download_dialog
 
     app = make_app(None)
     assert app.window.pages.currentWidget() is app.window.empty_state
@@ -234,7 +235,7 @@ def test_first_run_welcomes_and_offers_a_model(qtbot: QtBot, make_app) -> None:
     assert app.window.empty_state.get_model.isVisible()
     dialog = open_download_dialog(app.window, app.downloads)  # the one start() opened
     assert dialog.isVisible()
-    assert load_settings().welcome_shown
+    assert load_settings(app_paths().settings_file).welcome_shown
     dialog.close()
     again = make_app(None)  # second run: no automatic dialog
     assert again.settings.welcome_shown

@@ -16,17 +16,18 @@ from PySide6.QtGui import QFontDatabase, QInputMethodEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.app_controller import AppController
-from app.download_controller import catalog_rows, job_row
-from app.download_jobs import JobState, JobView
-from app.translations import CJK_SC_FAMILIES, install_translations
+from app.gui.app_controller import AppController
+from app.gui.downloads.download_controller import catalog_rows, job_row
+from app.gui.translations import CJK_SC_FAMILIES, install_translations
 from backend import i18n
-from backend.fit import fit_verdict
-from backend.offload import GiB, GpuBudget, Machine
+from backend.engine.offload import GiB, GpuBudget, Machine
+from backend.hub.download_queue import JobState, JobView
+from backend.hub.fit import fit_verdict
+from backend.paths import app_paths
 from backend.settings import Language, Settings, save_settings
 from tests.gui.conftest import MakeApp
 from tests.gui.test_screenshots import _option, gbnf, grab
-from ui.download_dialog import DownloadDialog
+from ui.downloads.download_dialog import DownloadDialog
 
 REASONING = ("用户想按某个键给字典列表排序。Python 的 sorted() 接受一个 key 函数，"
              "operator.itemgetter 是惯用写法，比 lambda 更快。还应提到原地排序的 sort() "
@@ -64,7 +65,7 @@ LATIN_ALLOWED = {
 
 @pytest.fixture
 def chinese_app(qtbot: QtBot, make_app: MakeApp, r1_model: Path) -> Iterator[AppController]:
-    save_settings(Settings(language=Language.CHINESE))
+    save_settings(Settings(language=Language.CHINESE), app_paths().settings_file)
     app = make_app(r1_model, SCRIPT)
     app.window.resize(1180, 780)
     yield app
@@ -174,7 +175,7 @@ def test_simplified_chinese_faces_come_first_for_han_text(qapp: QApplication) ->
 
 
 def test_long_chinese_lines_wrap_inside_the_view(qtbot: QtBot, host: QWidget) -> None:
-    from ui.markdown_view import MarkdownView
+    from ui.markdown.markdown_view import MarkdownView
 
     view = MarkdownView(host)
     host.layout().addWidget(view)
@@ -212,7 +213,7 @@ def test_changing_the_language_offers_a_restart(qtbot: QtBot, make_app: MakeApp)
 
     from PySide6.QtWidgets import QMessageBox
 
-    save_settings(Settings(welcome_shown=True))
+    save_settings(Settings(welcome_shown=True), app_paths().settings_file)
     app = make_app(None)
     try:
         assert app.window.composer.send.text() == "Send"  # the system language here: English
@@ -232,7 +233,7 @@ def test_a_restart_runs_the_same_program_with_the_same_options(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from app.gui import restart_command
+    from app.gui.launch import restart_command
 
     argv = ["--data-dir", "/tmp/profile"]
     assert restart_command(argv) == [sys.executable, "-m", "app", *argv]
@@ -241,7 +242,7 @@ def test_a_restart_runs_the_same_program_with_the_same_options(
 
 
 def test_settings_dialog_in_chinese(qtbot: QtBot, chinese: None, out_dir: Path) -> None:
-    from ui.settings_dialog import SettingsDialog
+    from ui.settings.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(Settings(), n_moe_layers=58)
     qtbot.addWidget(dialog)
@@ -253,7 +254,7 @@ def test_settings_dialog_in_chinese(qtbot: QtBot, chinese: None, out_dir: Path) 
 
 def test_welcome_screen_and_connections_page_in_chinese(qtbot: QtBot, make_app: MakeApp,
                                                         out_dir: Path) -> None:
-    save_settings(Settings(language=Language.CHINESE, welcome_shown=True))
+    save_settings(Settings(language=Language.CHINESE, welcome_shown=True), app_paths().settings_file)
     app = make_app(None)
     try:
         qtbot.waitUntil(lambda: app.window.empty_state.isVisible())
@@ -262,7 +263,7 @@ def test_welcome_screen_and_connections_page_in_chinese(qtbot: QtBot, make_app: 
         app.window.resize(1000, 640)
         grab(app.window, out_dir / "welcome-zh_CN.png", qtbot)
 
-        from ui.connections_page import ConnectionsPage
+        from ui.settings.connections_page import ConnectionsPage
 
         page = ConnectionsPage([])
         qtbot.addWidget(page)

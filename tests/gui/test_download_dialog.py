@@ -15,10 +15,10 @@ import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.download_controller import format_eta, job_row, open_download_dialog
-from app.download_jobs import JobAction, JobState, JobView
-from app.download_manager import DownloadManager
-from backend.catalog import Verdict
+from app.gui.downloads.download_controller import format_eta, job_row, open_download_dialog
+from app.gui.downloads.download_manager import DownloadManager
+from backend.hub.catalog import Verdict
+from backend.hub.download_queue import JobAction, JobState, JobView
 from backend.units import format_bytes
 from tests.support.download_setup import (
     FAST,
@@ -31,9 +31,9 @@ from tests.support.download_setup import (
 )
 from tests.support.fake_hub import FakeHub, Fault
 from tests.support.hub_setup import DISTILL_FILE, DISTILL_REPO, R1_QUANT, R1_REPO, Samples
-from ui.catalog_table import BADGE_ROLE
-from ui.download_dialog import DownloadDialog
-from ui.download_jobs import JobWidget
+from ui.downloads.catalog_table import BADGE_ROLE
+from ui.downloads.download_cards import JobWidget
+from ui.downloads.download_dialog import DownloadDialog
 
 pytest_plugins = ["tests.support.hub_fixtures", "tests.support.download_fixtures"]
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject, Slot
 
-from app.download_jobs import JobAction, JobState, JobView
-from app.download_manager import DownloadManager
-from app.download_worker import PROGRESS_INTERVAL_S, DownloadWorker
-from backend.download_state import DownloadProgress, Paused
-from backend.manifest import Manifest
+from app.gui.downloads.download_manager import DownloadManager
+from app.gui.downloads.download_worker import PROGRESS_INTERVAL_S, DownloadWorker
+from backend.hub.download_queue import JobAction, JobState, JobView
+from backend.hub.manifest import Manifest
+from backend.hub.transfer_events import DownloadProgress, Paused
 from backend.paths import app_paths
 from tests.support.download_setup import PART1, PART2, FullDisk, MakeManager, Settings
 from tests.support.fake_hub import FakeHub, Fault
@@ -64,7 +64,7 @@ def test_a_split_set_is_one_job_that_ends_installed(
     assert view is not None and view.state is JobState.INSTALLED
     assert (view.file_count, view.done) == (3, view.total)
     assert [s for s, _ in recorder.states] == ["preparing", "downloading", "installed"]
-    assert saved_queue() == {"schema": 1, "jobs": []}
+    assert saved_queue() == {"version": 1, "jobs": []}
 
 
 def test_jobs_run_one_at_a_time_in_order(
@@ -166,7 +166,8 @@ def test_an_unreadable_queue_file_is_ignored(make_manager: MakeManager) -> None:
 
 
 def test_progress_reaches_the_gui_thread_about_ten_times_a_second(qtbot: Any) -> None:
-    worker = DownloadWorker(policy=None, open_part=None, manifest=Manifest)
+    worker = DownloadWorker(policy=None, open_part=None,
+                            manifest=lambda: Manifest(app_paths().manifest_file))
     seen: list[object] = []
     worker.progressed.connect(lambda _job, event: seen.append(event))  # same thread: runs at once
     total = 1000

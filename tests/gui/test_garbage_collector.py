@@ -8,7 +8,7 @@ import threading
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from app.garbage_collector import MainThreadGarbageCollector
+from app.gui.garbage_collector import MainThreadGarbageCollector
 
 
 class _Cycle:

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.crash import CrashReporter
+from app.gui.crash import CrashReporter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def test_unexpected_errors_show_a_dialog_with_the_log_path(qtbot: QtBot, tmp_pat
     log_path = tmp_path / "deepseek-local.log"
     reporter = CrashReporter(log_path)
     try:
-        raise RuntimeError("boom")
+        raise RuntimeError("boom")  # noqa: TRY301 - a real traceback for the hook
     except RuntimeError as exc:
         reporter._hook(type(exc), exc, exc.__traceback__)
     qtbot.waitUntil(lambda: reporter._box is not None and reporter._box.isVisible())

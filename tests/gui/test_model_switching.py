@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from backend.library import Library
+from backend.hub.library import Library
+from backend.paths import app_paths
 
 ENDLESS = 'root ::= "ab " root'
 
@@ -22,7 +23,7 @@ def test_toggle_switches_between_installed_v3_and_r1(qtbot: QtBot, app_home: Pat
     folder.mkdir()
     r1 = Path(shutil.copy(r1_model, folder / "DeepSeek-R1-Tiny.gguf"))
     v3 = Path(shutil.copy(v3_model, folder / "DeepSeek-V3-0324-Tiny.gguf"))
-    Library().add_folder(folder)
+    Library.of(app_paths()).add_folder(folder)
     app = make_app(v3)
     assert {m.key for m in app.models.installed} == {str(r1), str(v3)}
     app.window.composer.deep_thinking.click()  # on: V3 cannot think, R1 is installed
@@ -65,7 +66,8 @@ def test_closing_the_window_mid_answer_stops_within_two_seconds(qtbot: QtBot, ap
     app = make_app(r1_model, grammar=ENDLESS)
     app.window.composer.set_text("Go on forever")
     qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(app.chat.streaming and app.chat.streaming.reasoning),
+    qtbot.waitUntil(lambda: bool(app.chat.streaming
+                                 and app.chat.streaming.reasoning.startswith("ab ab")),
                     timeout=60_000)
     started = time.perf_counter()
     app.window.close()  # the app's shutdown runs from closeEvent

@@ -12,9 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from app.app_controller import AppController
-from app.settings_controller import open_settings_dialog
-from backend.connections import Connection, ThinkingControl, load_connections, save_connections
+from app.gui.app_controller import AppController
+from app.gui.settings_controller import open_settings_dialog
+from backend.paths import app_paths
+from backend.remote.connections import (
+    Connection,
+    ThinkingControl,
+    load_connections,
+    save_connections,
+)
 from backend.settings import Settings, save_settings
 from tests.gui.conftest import MakeApp
 from tests.support.fake_openai import API_KEY, FakeOpenAI
@@ -54,7 +60,7 @@ def test_switch_a_conversation_to_a_server_and_back(qtbot: QtBot, make_app: Make
                                                     r1_model: Path,
                                                     fake_openai: FakeOpenAI) -> None:
     remote = deepseek_api(fake_openai)
-    save_connections([remote])
+    save_connections([remote], app_paths().connections_file)
     app = make_app(r1_model)
     send(qtbot, app, "What is 2+2?")  # answered by the local model
     conversation = app.chat.conversation_id
@@ -97,7 +103,7 @@ def test_switch_a_conversation_to_a_server_and_back(qtbot: QtBot, make_app: Make
 def test_the_conversation_keeps_its_server_after_a_restart(
         qtbot: QtBot, make_app: MakeApp, fake_openai: FakeOpenAI) -> None:
     remote = connection_to(fake_openai, "v3.1", name="GPU cluster")
-    save_connections([remote])
+    save_connections([remote], app_paths().connections_file)
     first = make_app(None)
     assert not first.settings.welcome_shown  # servers configured: no first-run model chooser
     choose(first.window.model_bar, remote.engine_id)
@@ -124,7 +130,7 @@ def test_the_conversation_keeps_its_server_after_a_restart(
 def test_stop_closes_the_remote_stream_within_200_ms(qtbot: QtBot, make_app: MakeApp,
                                                      fake_openai: FakeOpenAI) -> None:
     remote = connection_to(fake_openai, "slow", name="Slow box")
-    save_connections([remote])
+    save_connections([remote], app_paths().connections_file)
     app = make_app(None)
     choose(app.window.model_bar, remote.engine_id)
     app.window.composer.set_text("Tick")
@@ -144,8 +150,8 @@ def test_stop_closes_the_remote_stream_within_200_ms(qtbot: QtBot, make_app: Mak
 def test_a_rejected_key_is_explained_on_the_answer(qtbot: QtBot, make_app: MakeApp,
                                                    fake_openai: FakeOpenAI) -> None:
     remote = connection_to(fake_openai, name="DeepSeek API", api_key="sk-revoked-00000000")
-    save_connections([remote])
-    save_settings(Settings(welcome_shown=True))
+    save_connections([remote], app_paths().connections_file)
+    save_settings(Settings(welcome_shown=True), app_paths().settings_file)
     app = make_app(None)
     choose(app.window.model_bar, remote.engine_id)
     answer = send(qtbot, app, "Hi")
@@ -156,7 +162,7 @@ def test_a_rejected_key_is_explained_on_the_answer(qtbot: QtBot, make_app: MakeA
 
 def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp,
                                                  fake_openai: FakeOpenAI) -> None:
-    save_settings(Settings(welcome_shown=True))
+    save_settings(Settings(welcome_shown=True), app_paths().settings_file)
     app = make_app(None)
     dialog = open_settings_dialog(app)
     page = dialog.connections_page
@@ -192,7 +198,7 @@ def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp
     apply = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Apply)
     with qtbot.waitSignal(dialog.connections_applied):
         apply.click()
-    saved = load_connections()
+    saved = load_connections(app_paths().connections_file)
     assert [c.name for c in saved] == ["DeepSeek API", "vLLM or SGLang"]
     assert saved[0].api_key == API_KEY
     picker = app.window.model_bar.picker
@@ -203,12 +209,12 @@ def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp
     page.list.setCurrentRow(1)
     page.remove_button.click()
     apply.click()
-    assert [c.name for c in load_connections()] == ["DeepSeek API"]
+    assert [c.name for c in load_connections(app_paths().connections_file)] == ["DeepSeek API"]
     dialog.close()
 
 
 def test_rpc_workers_field_when_llama_cpp_has_rpc(qtbot: QtBot) -> None:
-    from ui.settings_dialog import SettingsDialog
+    from ui.settings.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(Settings(rpc_servers=("10.0.0.2:50052",)), rpc_supported=True)
     qtbot.addWidget(dialog)
@@ -226,13 +232,13 @@ def test_rpc_workers_field_when_llama_cpp_has_rpc(qtbot: QtBot) -> None:
 def test_a_removed_connection_hands_the_conversation_back(qtbot: QtBot, make_app: MakeApp,
                                                           fake_openai: FakeOpenAI) -> None:
     remote = connection_to(fake_openai, "v3.1", name="GPU cluster")
-    save_connections([remote])
-    save_settings(Settings(welcome_shown=True))
+    save_connections([remote], app_paths().connections_file)
+    save_settings(Settings(welcome_shown=True), app_paths().settings_file)
     first = make_app(None)
     choose(first.window.model_bar, remote.engine_id)
     send(qtbot, first, "Hi")
     first.shutdown()
-    save_connections([])  # removed (say, by another window) while the app was closed
+    save_connections([], app_paths().connections_file)  # removed (say, by another window) while the app was closed
 
     second = make_app(None)
     assert second.models.engine_id() == "local" and not second.models.ready()

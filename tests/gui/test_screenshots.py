@@ -14,18 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.app_controller import AppController
-from app.download_controller import catalog_rows, job_row
-from app.download_jobs import JobState, JobView
-from backend.catalog import CatalogOption, load_catalog
-from backend.deepseek_shapes import deepseek_v3_layout
-from backend.fit import fit_verdict
-from backend.hub import RemoteFile
-from backend.offload import GiB, GpuBudget, Machine, PlanOptions, plan_offload
+from app.gui.app_controller import AppController
+from app.gui.downloads.download_controller import catalog_rows, job_row
+from backend.engine.offload import GiB, GpuBudget, Machine, PlanOptions, plan_offload
+from backend.gguf.shapes import deepseek_v3_layout
+from backend.hub.catalog import CatalogOption, load_catalog
+from backend.hub.client import RemoteFile
+from backend.hub.download_queue import JobState, JobView
+from backend.hub.fit import fit_verdict
 from backend.settings import Settings
 from tests.gui.conftest import MakeApp
-from ui.download_dialog import DownloadDialog
-from ui.settings_dialog import SettingsDialog
+from ui.downloads.download_dialog import DownloadDialog
+from ui.settings.settings_dialog import SettingsDialog
 from ui.theme import apply_theme
 
 REASONING = ("The user asks for a quick way to sort a list of dictionaries by a key. "

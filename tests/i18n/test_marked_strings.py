@@ -19,8 +19,8 @@ from backend.errors import AppError
 
 ROOT = Path(__file__).resolve().parents[2]
 # The command line stays English: scripts and CI read it.
-UNTRANSLATED_MODULES = {"cli.py", "cli_engine.py", "cli_models.py", "cli_remote.py",
-                        "__main__.py", "self_test.py", "logging_setup.py"}
+UNTRANSLATED_MODULES = {"__main__.py", "self_test.py", "logging_setup.py"}
+UNTRANSLATED_ROOMS = {"app/cli"}
 # Names, not words: shown as they are in every language.
 PROPER_NAMES = {"English", "简体中文", "DeepSeek Local", "Hugging Face", "HF_TOKEN", "DeepSeek"}
 
@@ -37,8 +37,9 @@ TRANSLATORS = {"tr", "translate", "QT_TRANSLATE_NOOP", "QT_TR_NOOP"}
 
 
 def _python_files(*packages: str) -> list[Path]:
-    return sorted(p for pkg in packages for p in (ROOT / pkg).glob("*.py")
-                  if p.name not in UNTRANSLATED_MODULES)
+    return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py")
+                  if p.name not in UNTRANSLATED_MODULES
+                  and p.parent.relative_to(ROOT).as_posix() not in UNTRANSLATED_ROOMS)
 
 
 def _is_words(node: ast.AST) -> bool:
@@ -63,8 +64,9 @@ def _name(func: ast.AST) -> str:
 
 
 def _app_error_names() -> set[str]:
-    for info in pkgutil.iter_modules(backend.__path__):
-        importlib.import_module(f"backend.{info.name}")
+    for info in pkgutil.walk_packages(backend.__path__, "backend."):
+        if info.name != "backend.engine.native":  # llama.cpp's bindings: no AppError there
+            importlib.import_module(info.name)
     names, todo = set(), [AppError]
     while todo:
         cls = todo.pop()

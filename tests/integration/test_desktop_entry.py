@@ -76,11 +76,11 @@ def test_icon_names_the_app_icon_shipped_in_resources() -> None:
 
 def test_entry_matches_the_names_the_app_gives_its_window() -> None:
     """Qt's X11 WM_CLASS is (argv[0] basename, applicationName); Wayland uses the desktop file
-    name. Both come from app/gui.py, so the launcher can match the window to this entry."""
-    source = (ROOT / "app" / "gui.py").read_text("utf-8")
+    name. Both come from app/gui/launch.py, so the launcher can match the window to this entry."""
+    source = (ROOT / "app" / "gui" / "launch.py").read_text("utf-8")
     app_name = re.search(r'setApplicationName\("([^"]+)"\)', source)
     desktop_name = re.search(r'setDesktopFileName\("([^"]+)"\)', source)
-    assert app_name and desktop_name, "app/gui.py no longer sets the names this test checks"
+    assert app_name and desktop_name, "app/gui/launch.py no longer sets the names this test checks"
     entry = read_entry()
     assert entry["StartupWMClass"] == app_name.group(1)
     assert DESKTOP.stem == desktop_name.group(1)

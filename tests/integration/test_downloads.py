@@ -15,9 +15,10 @@ from typing import BinaryIO, Self
 
 import pytest
 
-from backend import hf_cache
-from backend.catalog import load_catalog
-from backend.download_errors import (
+from backend.hub import hf_cache
+from backend.hub.catalog import load_catalog
+from backend.hub.client import Hub, HubConfig
+from backend.hub.download_errors import (
     ChecksumMismatchError,
     DiskFullError,
     HubAccessError,
@@ -27,8 +28,10 @@ from backend.download_errors import (
     RemoteFileNotFoundError,
     RepoNotFoundError,
 )
-from backend.download_job import RetryPolicy, open_part
-from backend.download_state import (
+from backend.hub.downloader import Downloader, DownloadPlan, FolderDestination, plan_download
+from backend.hub.manifest import Manifest
+from backend.hub.transfer import RetryPolicy, open_part
+from backend.hub.transfer_events import (
     DownloadControl,
     DownloadEvent,
     DownloadProgress,
@@ -40,9 +43,6 @@ from backend.download_state import (
     Retrying,
     Verifying,
 )
-from backend.downloads import Downloader, DownloadPlan, FolderDestination, plan_download
-from backend.hub import Hub, HubConfig
-from backend.manifest import Manifest
 from tests.support.fake_hub import FakeHub, Fault
 from tests.support.hub_setup import (
     DISTILL_FILE,

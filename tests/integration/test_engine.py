@@ -9,27 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from backend.chat import (
-    AnswerDelta,
-    ChatMessage,
-    ChatRequest,
-    Finished,
-    FinishReason,
-    GenerationStats,
-    ReasoningDelta,
-    Role,
-    Sampling,
-)
-from backend.engine import LoadCancelled, LoadSettings, LocalEngine
+from backend.chat.events import AnswerDelta, Finished, FinishReason, GenerationStats, ReasoningDelta
+from backend.chat.messages import ChatMessage, ChatRequest, Role, Sampling
+from backend.engine.local_engine import LoadCancelled, LoadSettings, LocalEngine
+from backend.engine.native import capture_log
+from backend.engine.offload import GpuBudget, Machine, PlanOptions, plan_offload
+from backend.engine.preflight import inspect_loadable
 from backend.errors import (
     AppError,
     ContextOverflowError,
     ThinkingUnsupportedError,
     TruncatedFileError,
 )
-from backend.llama_native import capture_log
-from backend.model_info import inspect_model
-from backend.offload import GpuBudget, Machine, PlanOptions, plan_offload
 
 GREEDY = Sampling(temperature=0.0)
 # Forces a reasoning block, the closing tag and an answer, whatever the random weights say.
@@ -88,7 +79,7 @@ def test_chat_splits_reasoning_from_answer(engine: LocalEngine, r1_model: Path) 
 
 
 def test_think_tags_count_even_as_control_tokens(engine: LocalEngine, tiny_model: Callable[..., Path]) -> None:
-    from backend import builtin_templates
+    from backend.chat import builtin_templates
 
     path = tiny_model("DeepSeek-R1-Control.gguf", name="DeepSeek-R1 Tiny Test",
                       chat_template=builtin_templates.DEEPSEEK_R1, think_tags_control=True)
@@ -109,7 +100,7 @@ def test_v3_cannot_think_and_answers_directly(engine: LocalEngine, v3_model: Pat
 
 def test_overrides_reach_llama_cpp(engine: LocalEngine, r1_model: Path) -> None:
     """On the CPU build llama.cpp still logs each overridden tensor: exactly the planned ones."""
-    info = inspect_model(r1_model)
+    info = inspect_loadable(r1_model)
     fake_gpu = GpuBudget("Simulated GPU", 8 << 30, 8 << 30, 1000.0)
     plan = plan_offload(info.layout, Machine((fake_gpu,), 16 << 30, 20.0), PlanOptions(cpu_moe_layers=1))
     assert plan.cpu_expert_tensors == (
@@ -127,7 +118,7 @@ def test_overrides_reach_llama_cpp(engine: LocalEngine, r1_model: Path) -> None:
 
 def test_auto_plan_overrides_reach_llama_cpp(engine: LocalEngine, r1_model: Path) -> None:
     """A GPU that holds all but about one expert tensor: the planner picks which to keep in RAM."""
-    info = inspect_model(r1_model)
+    info = inspect_loadable(r1_model)
     roomy = plan_offload(info.layout, Machine((GpuBudget("big", 64 << 30, 64 << 30),), 16 << 30))
     expert = max(t.n_bytes for t in info.layout.tensors if t.role.value == "experts")
     # Free memory such that the margin plus everything but ~1.5 expert tensors fits.

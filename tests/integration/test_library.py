@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from backend.catalog import load_catalog
-from backend.download_errors import AmbiguousModelError, FolderNotFoundError, ModelNotFoundError
-from backend.download_job import RetryPolicy
-from backend.downloads import Downloader, FolderDestination, plan_download
-from backend.library import Library, ModelSource, ModelState
-from backend.manifest import Manifest
+from backend.hub.catalog import load_catalog
+from backend.hub.download_errors import AmbiguousModelError, FolderNotFoundError, ModelNotFoundError
+from backend.hub.downloader import Downloader, FolderDestination, plan_download
+from backend.hub.library import Library, ModelSource, ModelState
+from backend.hub.manifest import Manifest
+from backend.hub.transfer import RetryPolicy
 from tests.support.fake_hub import FakeHub
 from tests.support.hub_setup import (
     DISTILL_FILE,
@@ -32,9 +32,8 @@ NAME = f"DeepSeek-R1-{R1_QUANT}"
 
 
 def library_for(tmp: Path, manifest: Manifest | None = None) -> Library:
-    return Library(
-        manifest or make_manifest(tmp), tmp / "hf-cache", tmp / "app-home" / "data" / "folders.json"
-    )
+    return Library(manifest or make_manifest(tmp), tmp / "app-home" / "data" / "folders.json",
+                   cache_dir=tmp / "hf-cache")
 
 
 @pytest.fixture

@@ -22,21 +22,19 @@ from pathlib import Path
 
 import pytest
 
-from backend.chat import (
+from backend.chat.events import (
     AnswerDelta,
-    ChatMessage,
-    ChatRequest,
     Finished,
     FinishReason,
     Heartbeat,
     ReasoningDelta,
-    Role,
     StreamEvent,
 )
-from backend.connections import Connection, ThinkingControl
-from backend.remote_engine import RemoteEngine
-from backend.remote_errors import KeyRejectedError
-from backend.remote_http import RetryPolicy
+from backend.chat.messages import ChatMessage, ChatRequest, Role
+from backend.remote.connections import Connection, ThinkingControl
+from backend.remote.http_client import RetryPolicy
+from backend.remote.remote_engine import RemoteEngine
+from backend.remote.remote_errors import KeyRejectedError
 
 pytest.importorskip("llama_cpp.server.app", reason="needs llama-cpp-python[server]")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli_models import main
+from app.cli.commands import main
 from tests.support.fake_hub import FakeHub, Fault
 from tests.support.hub_setup import (
     DISTILL_FILE,
@@ -93,9 +93,9 @@ def test_a_failed_download_is_one_clear_line(
     hub_with_models: FakeHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(capsys, "models", "download", R1_REPO, "--quant", "Q9_Z")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""  # a quant the repo does not have is bad input
     assert err.splitlines()[-1] == (
-        f"error: No Q9_Z files in {R1_REPO} at revision "
+        f"deepseek-local: No Q9_Z files in {R1_REPO} at revision "
         f"{hub_with_models.repos[R1_REPO].commit[:12]}. Quants there: {R1_QUANT}."
     )
 
@@ -110,7 +110,7 @@ def test_a_failed_json_download_reports_an_error_event(
     assert code == 1
     last = json.loads(out.splitlines()[-1])
     assert last["event"] == "error" and last["error"] == "ChecksumMismatchError"
-    assert err.startswith(f"error: Checksum mismatch for {DISTILL_FILE} (expected ")
+    assert err.startswith(f"deepseek-local: Checksum mismatch for {DISTILL_FILE} (expected ")
     assert len(err.splitlines()) == 1
 
 
@@ -120,21 +120,21 @@ def test_a_failed_json_download_reports_an_error_event(
         (
             ["models", "download"],
             (
-                "python -m app models download: error: the following arguments are required: REPO "
+                "deepseek-local models download: error: the following arguments are required: REPO "
                 "(see --help)"
             ),
         ),
         (
             ["models", "download", R1_REPO, "--quant", "Q4_K_M", "--file", "a.gguf"],
             (
-                "python -m app models download: error: argument --file: not allowed with argument "
+                "deepseek-local models download: error: argument --file: not allowed with argument "
                 "--quant (see --help)"
             ),
         ),
         (
             ["models", "frobnicate"],
             (
-                "python -m app models: error: argument COMMAND: invalid choice: 'frobnicate' (choose "
+                "deepseek-local models: error: argument COMMAND: invalid choice: 'frobnicate' (choose "
                 "from 'catalog', 'download', 'list', 'verify', 'remove') (see --help)"
             ),
         ),
@@ -168,18 +168,18 @@ def test_a_bad_repo_id_is_exit_2(capsys: pytest.CaptureFixture[str], hf_env: Pat
     code, _, err = run(capsys, "models", "download", "not-a-repo", "--quant", "Q4_K_M")
     assert code == 2
     assert (
-        err == "error: 'not-a-repo' is not a Hugging Face repo id. Use owner/name, e.g. "
+        err == "deepseek-local: 'not-a-repo' is not a Hugging Face repo id. Use owner/name, e.g. "
         "unsloth/DeepSeek-R1-GGUF.\n"
     )
 
 
 def laptop(monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan verdicts for a fixed machine (no GPU, 64 GiB RAM), whatever runs the tests."""
-    from app import cli_models
-    from backend.fit import verdict_function
-    from backend.offload import GiB, Machine
+    from app.cli import models_command
+    from backend.engine.offload import GiB, Machine
+    from backend.hub.fit import verdict_function
 
-    monkeypatch.setattr(cli_models, "verdict_function",
+    monkeypatch.setattr(models_command, "verdict_function",
                         lambda: verdict_function(Machine((), 64 * GiB, 50.0)))
 
 

@@ -10,22 +10,20 @@ import time
 
 import pytest
 
-from backend.chat import (
+from backend.chat.events import (
     AnswerDelta,
-    ChatMessage,
-    ChatRequest,
     Finished,
     FinishReason,
     Heartbeat,
     ReasoningDelta,
-    Role,
-    Sampling,
     StreamEvent,
 )
-from backend.connections import Connection, ThinkingControl
+from backend.chat.messages import ChatMessage, ChatRequest, Role, Sampling
 from backend.errors import AppError, ThinkingUnsupportedError
-from backend.remote_engine import RemoteEngine
-from backend.remote_errors import (
+from backend.remote.connections import Connection, ThinkingControl
+from backend.remote.http_client import RetryPolicy
+from backend.remote.remote_engine import RemoteEngine
+from backend.remote.remote_errors import (
     KeyRejectedError,
     MalformedStreamError,
     RateLimitedError,
@@ -35,7 +33,6 @@ from backend.remote_errors import (
     ServerUnreachableError,
     StreamCutError,
 )
-from backend.remote_http import RetryPolicy
 from tests.support.fake_openai import API_KEY, FakeOpenAI
 from tests.support.remote_fixtures import connection_to
 

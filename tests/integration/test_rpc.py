@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from backend import llama_libs, rpc
-from backend.engine import LoadSettings, LocalEngine
+from backend.engine import libraries, rpc
+from backend.engine.local_engine import LoadSettings, LocalEngine
 from backend.errors import InvalidOptionError, ModelLoadError
 
 
 def test_detection_agrees_with_llama_cpp_itself() -> None:
-    llama = llama_libs.load("llama")
+    llama = libraries.load("llama")
     assert llama is not None
     llama.llama_supports_rpc.restype = ctypes.c_bool
     assert rpc.supported() is bool(llama.llama_supports_rpc())

@@ -16,9 +16,9 @@ def main() -> int:
     os.environ["DEEPSEEK_LOCAL_HOME"] = data_dir
     from PySide6.QtWidgets import QApplication
 
-    from app.app_controller import AppController
-    from app.generation_worker import GenerationThread, GenerationWorker
-    from backend.engine import LocalEngine
+    from app.gui.app_controller import AppController
+    from app.gui.generation_worker import GenerationThread, GenerationWorker
+    from backend.engine.local_engine import LocalEngine
     from backend.paths import app_paths
 
     app = QApplication([sys.argv[0]])

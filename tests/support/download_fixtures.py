@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from app.download_manager import DownloadManager
+from app.gui.downloads.download_manager import DownloadManager
+from backend.paths import app_paths
 from tests.support.download_setup import FAST, GPU_MACHINE, MakeManager, Settings, small_catalog
 from tests.support.fake_hub import FakeHub
 from tests.support.hub_setup import DISTILL_FILE, DISTILL_REPO, R1_REPO, Samples
@@ -33,7 +34,7 @@ def make_manager(qtbot: Any, fake_hub: FakeHub) -> Iterator[MakeManager]:
         kwargs.setdefault("catalog", small_catalog())
         kwargs.setdefault("machine", GPU_MACHINE)
         kwargs.setdefault("policy", FAST)
-        manager = DownloadManager(settings, **kwargs)
+        manager = DownloadManager(settings, app_paths().ensure(), **kwargs)
         manager.token_entered.connect(settings.save_token)
         made.append(manager)
         return manager

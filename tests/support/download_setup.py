@@ -6,19 +6,20 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Self
 
 from PySide6.QtCore import QObject, Slot
 
-from backend.catalog import Catalog, load_catalog
-from backend.download_job import RetryPolicy, open_part
-from backend.offload import GpuBudget, Machine
+from backend.engine.offload import GpuBudget, Machine
+from backend.hub.catalog import Catalog, load_catalog
+from backend.hub.transfer import RetryPolicy, open_part
+from backend.settings import Settings as AppSettings
 from tests.support.hub_setup import DISTILL_REPO, R1_QUANT, R1_REPO
 
 if TYPE_CHECKING:
-    from app.download_manager import DownloadManager
+    from app.gui.downloads.download_manager import DownloadManager
 
 MakeManager = Callable[..., "DownloadManager"]
 
@@ -36,21 +37,20 @@ def small_catalog() -> Catalog:
 
 
 class Settings(QObject):
-    """The app's settings as the download manager sees them, and the app's part: saving a token
-    the user entered (`token_entered` is connected to `save_token`)."""
+    """The app's part for the download manager: the current settings (calling it gives them),
+    and saving a token the user entered (`token_entered` is connected to `save_token`)."""
 
     def __init__(self, hf_token: str | None = None, download_dir: str | None = None) -> None:
         super().__init__()
-        self.hf_token = hf_token
-        self.download_dir = download_dir
+        self.value = AppSettings(hf_token=hf_token, download_dir=download_dir)
         self.saved_tokens: list[str] = []
 
-    def __call__(self) -> Self:
-        return self
+    def __call__(self) -> AppSettings:
+        return self.value
 
     @Slot(str)
     def save_token(self, token: str) -> None:
-        self.hf_token = token
+        self.value = replace(self.value, hf_token=token)
         self.saved_tokens.append(token)
 
 

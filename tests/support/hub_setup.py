@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.hub import Hub, HubConfig
-from backend.manifest import Manifest
+from backend.hub.client import Hub, HubConfig
+from backend.hub.manifest import Manifest
 from tests.support.fake_hub import FakeHub
 
 R1_REPO = "unsloth/DeepSeek-R1-GGUF"

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from backend.quant_types import MAINLINE_TYPES
+from backend.gguf.quant_types import MAINLINE_TYPES
 
 
 def _string(value: str) -> bytes:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.connections import Connection, ThinkingControl
+from backend.remote.connections import Connection, ThinkingControl
 from tests.support.fake_openai import API_KEY, FakeOpenAI
 
 

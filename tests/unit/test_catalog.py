@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.catalog import (
+from backend.chat.family import ModelFamily, ThinkingMode
+from backend.hub.catalog import (
     Catalog,
     CatalogError,
     CatalogOption,
@@ -19,13 +20,12 @@ from backend.catalog import (
     quant_files,
     resolve_catalog,
 )
-from backend.download_errors import (
+from backend.hub.client import RemoteFile, RepoSnapshot
+from backend.hub.download_errors import (
     HubAccessError,
     QuantNotFoundError,
     RemoteSplitSetIncompleteError,
 )
-from backend.family import ModelFamily, ThinkingMode
-from backend.hub import RemoteFile, RepoSnapshot
 
 COMMIT = "a" * 40
 

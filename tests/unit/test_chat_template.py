@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from backend import builtin_templates
-from backend.chat_template import check_chat_template, render_chat_template
+from backend.chat import builtin_templates
+from backend.chat.template_sandbox import check_chat_template, render_chat_template
 from backend.errors import TemplateError, UnsafeTemplateError
 
 USER = [{"role": "user", "content": "Hi"}]
@@ -112,7 +112,7 @@ def test_raise_exception_becomes_a_template_error_with_the_templates_message() -
 
 
 def test_compiled_templates_are_cached() -> None:
-    from backend.chat_template import _compile
+    from backend.chat.template_sandbox import _compile
 
     template = "{{ messages | length }} cached"
     render_chat_template(template, USER, add_generation_prompt=False)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.connections import (
+from backend.errors import InvalidOptionError
+from backend.remote.connections import (
     Connection,
     ThinkingControl,
     engine_connection_id,
@@ -18,7 +19,6 @@ from backend.connections import (
     mask_key,
     save_connections,
 )
-from backend.errors import InvalidOptionError
 
 KEY = "sk-0123456789abcdef0123"
 
@@ -72,14 +72,6 @@ def test_save_and_load_round_trip_privately(tmp_path: Path) -> None:
     if sys.platform != "win32":
         assert os.stat(path).st_mode & 0o777 == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["connections.json"]  # no temp left
-
-
-def test_the_default_file_lives_in_the_data_folder(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DEEPSEEK_LOCAL_HOME", str(tmp_path))
-    save_connections([deepseek()])
-    assert (tmp_path / "data" / "connections.json").exists()
-    assert load_connections()[0].name == "DeepSeek API"
 
 
 def test_bad_entries_are_skipped_without_logging_keys(tmp_path: Path,

@@ -1,28 +1,33 @@
-"""Device probing on this (CPU-only) build of llama.cpp."""
+"""Device probing: what ggml reports on whatever machine runs the tests (a GPU or none)."""
 
 from __future__ import annotations
 
-from backend import devices
-from backend.deepseek_shapes import deepseek_v3_layout
-from backend.devices import GpuDevice
-from backend.offload import Verdict, plan_offload
+from backend.engine import devices
+from backend.engine.devices import GpuDevice
+from backend.engine.offload import Verdict, plan_offload
+from backend.gguf.shapes import deepseek_v3_layout
 
 
-def test_cpu_only_build_reports_no_gpu_and_real_memory() -> None:
+def test_the_probe_reports_real_devices_and_memory() -> None:
     info = devices.probe()
-    assert info.gpus == ()
-    assert info.gpu_offload_supported is False
+    if not info.gpu_offload_supported:  # a CPU build sees no GPU, whatever the machine has
+        assert info.gpus == ()
+    assert all(0 <= g.free_bytes <= g.total_bytes and g.total_bytes > 0 for g in info.gpus)
     assert 0 < info.ram_available <= info.ram_total
     assert 1 <= info.cpu_cores <= info.cpu_threads
     machine = info.machine()
-    assert machine.gpus == () and machine.ram_available == info.ram_available
+    assert len(machine.gpus) == len(info.gpus) and machine.ram_available == info.ram_available
     assert machine.ram_bandwidth_gbs >= 25
 
 
-def test_this_machine_plans_cpu_only_or_exceeds_memory() -> None:
-    plan = plan_offload(deepseek_v3_layout("UD-IQ1_S"), devices.probe().machine())
-    assert plan.verdict in (Verdict.CPU_ONLY, Verdict.EXCEEDS_MEMORY)
-    assert plan.n_gpu_layers == 0
+def test_this_machine_gets_a_plan_that_matches_its_devices() -> None:
+    machine = devices.probe().machine()
+    plan = plan_offload(deepseek_v3_layout("UD-IQ1_S"), machine)
+    if not machine.gpus:
+        assert plan.verdict in (Verdict.CPU_ONLY, Verdict.EXCEEDS_MEMORY)
+        assert plan.n_gpu_layers == 0
+    else:
+        assert plan.n_gpu_layers > 0 or plan.verdict is Verdict.EXCEEDS_MEMORY
 
 
 def test_known_gpus_get_their_bandwidth() -> None:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backend import builtin_templates as bt
-from backend.chat import Sampling
-from backend.family import (
+from backend.chat import builtin_templates as bt
+from backend.chat.family import (
     FamilyInfo,
     ModelFamily,
     ThinkingMode,
@@ -17,6 +16,7 @@ from backend.family import (
     detect_family,
     probe_thinking,
 )
+from backend.chat.messages import Sampling
 
 R1, DISTILL, V3, V3_1, OTHER = (
     ModelFamily.R1, ModelFamily.R1_DISTILL, ModelFamily.V3, ModelFamily.V3_1, ModelFamily.OTHER

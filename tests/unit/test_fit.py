@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from backend.catalog import CatalogOption, load_catalog
-from backend.fit import fit_verdict
-from backend.hub import RemoteFile
-from backend.offload import GiB, GpuBudget, Machine
+from backend.engine.offload import GiB, GpuBudget, Machine
+from backend.hub.catalog import CatalogOption, load_catalog
+from backend.hub.client import RemoteFile
+from backend.hub.fit import fit_verdict
 
 CATALOG = load_catalog()
 GB = 10**9

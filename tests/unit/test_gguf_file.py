@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.engine.preflight import read_loadable
 from backend.errors import (
     ByteSplitError,
     MissingSplitPartError,
@@ -16,7 +17,7 @@ from backend.errors import (
     UnsupportedArchitectureError,
     UnsupportedQuantError,
 )
-from backend.gguf_file import LazyArray, read_model, uses_mla
+from backend.gguf.reader import LazyArray, read_model, uses_mla
 from tests.support.raw_gguf import write_raw_gguf
 from tests.support.tiny_model import TinyModelSpec, write_tiny_model
 
@@ -143,20 +144,20 @@ def test_unknown_architecture(tmp_path: Path) -> None:
     path = write_raw_gguf(tmp_path / "odd.gguf", {"general.architecture": "frobnicator"},
                           [("token_embd.weight", (32, 8), 0)])
     with pytest.raises(UnsupportedArchitectureError) as err:
-        read_model(path)
+        read_loadable(path)
     assert str(err.value) == (
         "odd.gguf holds a 'frobnicator' model, an architecture this version of llama.cpp cannot "
         "run. Update the app, or choose a DeepSeek GGUF."
     )
     # Without the support check the file itself reads fine.
-    assert read_model(path, check_support=False).arch == "frobnicator"
+    assert read_model(path).arch == "frobnicator"
 
 
 def test_vision_projector_is_not_a_chat_model(tmp_path: Path) -> None:
     path = write_raw_gguf(tmp_path / "mmproj.gguf", {"general.architecture": "clip"},
                           [("v.patch_embd.weight", (32, 8), 0)])
     with pytest.raises(UnsupportedArchitectureError, match="is a vision projector"):
-        read_model(path)
+        read_loadable(path)
 
 
 def test_ik_llama_quant_is_refused(tmp_path: Path) -> None:
@@ -167,7 +168,7 @@ def test_ik_llama_quant_is_refused(tmp_path: Path) -> None:
         tensor_bytes={"blk.3.ffn_down_exps.weight": 4096},
     )
     with pytest.raises(UnsupportedQuantError) as err:
-        read_model(path)
+        read_loadable(path)
     assert str(err.value) == (
         "DeepSeek-R1-IQ2_KS.gguf cannot be loaded: tensor blk.3.ffn_down_exps.weight uses quant "
         "type IQ2_KS, which exists only in ik_llama.cpp; pick a quant of this model made for "
@@ -179,7 +180,7 @@ def test_removed_quant_is_refused(tmp_path: Path) -> None:
     path = write_raw_gguf(tmp_path / "old.gguf", {"general.architecture": "llama"},
                           [("token_embd.weight", (256, 4), 31)], tensor_bytes={"token_embd.weight": 1024})
     with pytest.raises(UnsupportedQuantError, match="quant type Q4_0_4_4, which llama.cpp no longer supports"):
-        read_model(path)
+        read_loadable(path)
 
 
 def test_mla_detection(tiny: Path, tmp_path: Path) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.deepseek_shapes import deepseek_v3_layout
-from backend.engine import _load_error
+from backend.engine.local_engine import _load_error
+from backend.engine.offload import GiB, GpuBudget, Machine, plan_offload
 from backend.errors import ModelLoadError, OutOfMemoryError
-from backend.gguf_file import read_model
-from backend.model_info import describe
-from backend.offload import GiB, GpuBudget, Machine, plan_offload
+from backend.gguf.model_info import describe
+from backend.gguf.reader import read_model
+from backend.gguf.shapes import deepseek_v3_layout
 from tests.support.tiny_model import write_tiny_model
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from app.logging_setup import RedactingFilter, setup_logging
+from app.gui.logging_setup import RedactingFilter, setup_logging
 
 
 def test_secrets_and_home_are_redacted() -> None:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ui.code_highlight import highlight, language_of
-from ui.markdown_blocks import open_fence, stable_boundary
-from ui.markdown_html import (
+from ui.markdown.blocks import open_fence, stable_boundary
+from ui.markdown.code_highlight import highlight, language_of
+from ui.markdown.render import (
     DARK,
     LIGHT,
     is_safe_url,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backend.family import ThinkingMode
-from backend.model_pairing import Candidate, ToggleAction, ToggleDecision, decide
+from backend.chat.family import ThinkingMode
+from backend.chat.pairing import Candidate, ToggleAction, ToggleDecision, decide
 
 GB = 10**9
 R1 = Candidate("r1.gguf", "DeepSeek-R1", ThinkingMode.ALWAYS, 140 * GB)

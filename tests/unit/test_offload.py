@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.deepseek_shapes import deepseek_v3_layout
-from backend.gguf_file import read_model
-from backend.model_layout import ModelLayout, Role, layout_from_gguf
-from backend.offload import (
+from backend.engine.offload import (
     GiB,
     GpuBudget,
     Machine,
@@ -21,6 +18,9 @@ from backend.offload import (
     kv_bytes_per_layer,
     plan_offload,
 )
+from backend.gguf.layout import ModelLayout, Role, layout_from_gguf
+from backend.gguf.reader import read_model
+from backend.gguf.shapes import deepseek_v3_layout
 from tests.support.tiny_model import write_tiny_model
 
 QUANTS = ["UD-IQ1_S", "Q2_K", "Q4_K_M", "Q8_0"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from backend import builtin_templates as bt
-from backend.chat import ChatMessage, Role
+from backend.chat import builtin_templates as bt
+from backend.chat.family import FamilyInfo, ModelFamily, ThinkingMode
+from backend.chat.messages import ChatMessage, Role
+from backend.chat.prompt import Prompt, build_prompt, fallback_template
 from backend.errors import TemplateError, ThinkingUnsupportedError, UnsafeTemplateError
-from backend.family import FamilyInfo, ModelFamily, ThinkingMode
-from backend.prompting import Prompt, build_prompt, fallback_template
 
 BOS = "<｜begin▁of▁sentence｜>"
 EOS = "<｜end▁of▁sentence｜>"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from backend.chat import AnswerDelta, ReasoningDelta
-from backend.reasoning import ReasoningSplitter
+from backend.chat.events import AnswerDelta, ReasoningDelta
+from backend.chat.reasoning import ReasoningSplitter
 
 Delta = ReasoningDelta | AnswerDelta
 

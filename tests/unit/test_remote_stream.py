@@ -6,17 +6,17 @@ import itertools
 
 import pytest
 
-from backend.chat import AnswerDelta, FinishReason, ReasoningDelta
+from backend.chat.events import AnswerDelta, FinishReason, ReasoningDelta
 from backend.errors import InvalidOptionError
-from backend.remote_http import Endpoint, RetryPolicy, error_message, parse_retry_after
-from backend.remote_stream import (
+from backend.remote.chunks import (
     ChunkDecoder,
     MalformedChunk,
     ServerReportedError,
     Usage,
     finish_reason,
 )
-from backend.sse import ServerEvent, SSEParser
+from backend.remote.http_client import Endpoint, RetryPolicy, error_message, parse_retry_after
+from backend.remote.sse import ServerEvent, SSEParser
 
 
 def parse(lines: list[bytes]) -> list[ServerEvent]:

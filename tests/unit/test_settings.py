@@ -15,10 +15,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from backend.chat import Sampling
+from backend.chat.family import ModelFamily
+from backend.chat.messages import Sampling
 from backend.errors import InvalidOptionError
-from backend.family import ModelFamily
-from backend.paths import app_paths
 from backend.settings import (
     KV_TYPES,
     Language,
@@ -143,12 +142,6 @@ def test_a_missing_file_gives_the_defaults(path: Path) -> None:
     assert not path.exists()
 
 
-def test_the_default_file_is_in_the_config_folder() -> None:
-    save_settings(Settings(n_ctx=4096))
-    assert (app_paths().config / "settings.json").exists()
-    assert load_settings().n_ctx == 4096
-
-
 def test_saved_settings_round_trip_in_a_readable_file(path: Path) -> None:
     save_settings(CUSTOM, path)
     assert load_settings(path) == CUSTOM
@@ -215,7 +208,7 @@ def test_a_corrupt_file_is_kept_aside_and_the_defaults_used(
     assert not path.exists()
     assert (path.parent / "settings.json.bad").read_bytes() == content.encode("latin-1")
     (warning,) = warnings_of(caplog)
-    assert warning.startswith(f"settings file {path} is corrupt (")
+    assert warning.startswith(f"{path} is damaged (")
     assert warning.endswith("); kept as settings.json.bad, using the defaults")
 
 
@@ -223,8 +216,7 @@ def test_an_unreadable_file_gives_the_defaults(path: Path,
                                                caplog: pytest.LogCaptureFixture) -> None:
     path.mkdir(parents=True)
     assert load_settings(path) == Settings()
-    assert warnings_of(caplog) == [
-        f"settings file {path} unreadable (Is a directory); using the defaults"]
+    assert warnings_of(caplog) == [f"{path} is unreadable (Is a directory); using the defaults"]
 
 
 def test_unknown_keys_are_ignored(path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -276,7 +268,11 @@ def test_a_file_from_a_newer_version_is_read_for_what_is_known(
     path.write_text(json.dumps({"version": 5, "n_ctx": 4096, "new_thing": True}))
     assert load_settings(path) == Settings(n_ctx=4096)
     assert warnings_of(caplog) == [
-        "settings file version 5 is newer than 1; reading what is known"]
+        f"{path} was written by a newer version of the app (version 5; this one writes 1): "
+        "reading what is known, the file is kept as settings.json.v5"]
+    save_settings(Settings(n_ctx=2048), path)  # this version's own file...
+    kept = json.loads((path.parent / "settings.json.v5").read_text())
+    assert kept["new_thing"] is True  # ...never loses what the newer one wrote
 
 
 _samplings = st.builds(

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from backend import store as store_module
-from backend import store_db
-from backend.chat import ChatMessage, FinishReason, GenerationStats, Role
-from backend.store import (
+from backend.chat.events import FinishReason, GenerationStats
+from backend.chat.messages import ChatMessage, Role
+from backend.store import database
+from backend.store.conversations import (
     Conversation,
     ConversationStore,
     MessageState,
@@ -84,12 +84,6 @@ def test_a_new_database_is_in_wal_mode_at_schema_1_with_foreign_keys(store: Conv
     assert indexes == [("conversations_by_use",), ("messages_in_order",)]
 
 
-def test_the_default_file_is_in_the_data_folder() -> None:
-    with ConversationStore() as default:
-        assert default.path == store_module.app_paths().data / "conversations.sqlite3"
-        assert default.path.exists()
-
-
 def test_closing_twice_is_harmless(db_path: Path) -> None:
     opened = ConversationStore(db_path)
     opened.close()
@@ -105,7 +99,7 @@ def test_a_second_migration_runs_once_when_appended(db_path: Path,
         calls.append(1)
         db.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
 
-    monkeypatch.setattr(store_db, "MIGRATIONS", [*store_db.MIGRATIONS, v2])
+    monkeypatch.setattr(database, "MIGRATIONS", [*database.MIGRATIONS, v2])
     ConversationStore(db_path).close()
     ConversationStore(db_path).close()
     assert calls == [1]
@@ -142,6 +136,28 @@ def test_a_garbage_file_is_moved_aside_and_a_new_database_started(tmp_path: Path
         b"old wal")
     with ConversationStore(path, clock=clock) as fresh:
         assert fresh.conversations() == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_conversations_are_private_files(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "conversations.sqlite3"
+    with ConversationStore(path, clock=clock) as store:
+        store.create_conversation("secret")
+        files = [p for p in tmp_path.iterdir() if p.name.startswith(path.name)]
+        assert {p.name for p in files} >= {path.name, path.name + "-wal", path.name + "-shm"}
+        assert all(p.stat().st_mode & 0o777 == 0o600 for p in files), files
+    old = tmp_path / "old.sqlite3"  # as a version before this one left it
+    sqlite3.connect(old).close()
+    old.chmod(0o644)
+    ConversationStore(old, clock=clock).close()
+    assert old.stat().st_mode & 0o777 == 0o600
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"x" * 200)
+    damaged.chmod(0o644)
+    with pytest.raises(StoreDamagedError):
+        ConversationStore(damaged, clock=clock)
+    aside = next(tmp_path.glob("damaged.sqlite3.damaged-*"))
+    assert aside.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_second_damaged_file_in_the_same_second_gets_its_own_name(tmp_path: Path,
@@ -407,8 +423,8 @@ def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:
 _WRITER = """
 import sys
 from pathlib import Path
-from backend.chat import Role
-from backend.store import ConversationStore, MessageState
+from backend.chat.messages import Role
+from backend.store.conversations import ConversationStore, MessageState
 
 store = ConversationStore(Path(sys.argv[1]))
 c = store.create_conversation("Crash")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from backend.chat import FinishReason, GenerationStats, Role
-from backend.store import ConversationStore, MessageState
+from backend.chat.events import FinishReason, GenerationStats
+from backend.chat.messages import Role
+from backend.store.conversations import ConversationStore, MessageState
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 STATS = GenerationStats(prompt_tokens=120, cached_tokens=100, completion_tokens=42, ttft_s=0.25,

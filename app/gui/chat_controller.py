@@ -1,0 +1,398 @@
+"""The chat session: conversations, sending, streaming into the view and into SQLite, stop.
+
+Lifecycle of one answer: `send` stores the user message and an empty assistant message in state
+"streaming", queues a `GenerateRequest` on the generation thread, and the worker's batched
+deltas arrive in `_on_worker_reasoning/_answer`: they go to the view through a `ViewFeed` (which
+paces rendering) and to the store at least every `SAVE_INTERVAL` seconds (so a crash loses at most that), then `_on_worker_finished`
+or `_on_worker_failed` settles the message. Only one answer is written at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app.gui.generation_worker import GenerateRequest, GenerationThread
+from app.gui.view_feed import ViewFeed
+from backend.chat.events import FinishReason, GenerationStats
+from backend.chat.messages import ChatRequest, Role, Sampling
+from backend.store.conversations import (
+    ConversationStore,
+    MessageState,
+    StoredMessage,
+    title_from_first_message,
+)
+from ui.conversation_list import ConversationItem
+from ui.main_window import MainWindow
+from ui.view_models import MessageState as ViewState
+from ui.view_models import MessageView
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL = 0.5
+# Notices are saved in English, the conversation outliving a change of interface language, and
+# shown translated (`_notice_text`).
+STOPPED = "Stopped."
+LENGTH_LIMIT = "The answer reached the length limit."
+
+
+@dataclass
+class _Streaming:
+    """The answer being written right now."""
+
+    message_id: str
+    conversation_id: str
+    started: float
+    reasoning: str = ""
+    content: str = ""
+    thinking_seconds: float | None = None
+    last_saved: float = field(default_factory=time.monotonic)
+
+
+class ChatController(QObject):
+    """Signals:
+        generating_changed(bool): an answer started or ended.
+    """
+
+    generating_changed = Signal(bool)
+
+    def __init__(self, window: MainWindow, store: ConversationStore, generation: GenerationThread,
+                 models: ModelContext) -> None:
+        super().__init__()
+        self.window = window
+        self.store = store
+        self.generation = generation
+        self.models = models
+        self.conversation_id: str | None = None
+        self.streaming: _Streaming | None = None
+        self.max_tokens: int | None = None  # None: until the model stops or the context is full
+        self.feed = ViewFeed(window.chat_view)
+        self._search = ""
+
+        view, composer, sidebar = window.chat_view, window.composer, window.sidebar
+        composer.send_requested.connect(self._on_composer_send_requested)
+        composer.stop_requested.connect(self._on_composer_stop_requested)
+        view.regenerate_requested.connect(self._on_view_regenerate_requested)
+        view.edit_requested.connect(self._on_view_edit_requested)
+        sidebar.new_requested.connect(self._on_sidebar_new_requested)
+        sidebar.selected.connect(self._on_sidebar_selected)
+        sidebar.rename_requested.connect(self._on_sidebar_rename_requested)
+        sidebar.delete_requested.connect(self._on_sidebar_delete_requested)
+        sidebar.export_requested.connect(self._on_sidebar_export_requested)
+        sidebar.search_changed.connect(self._on_sidebar_search_changed)
+        window.new_chat_action.triggered.connect(self._on_sidebar_new_requested)
+        window.export_action.triggered.connect(self._on_window_export_triggered)
+        worker = generation.worker
+        worker.reasoning.connect(self._on_worker_reasoning)
+        worker.answer.connect(self._on_worker_answer)
+        worker.finished.connect(self._on_worker_finished)
+        worker.failed.connect(self._on_worker_failed)
+
+    # -- conversations ----------------------------------------------------------------------
+
+    def restore(self) -> None:
+        """On launch: show the conversations, most recent first, and open the last one."""
+        conversations = self.store.conversations()
+        self.open(conversations[0].id if conversations else None)
+
+    def open(self, conversation_id: str | None) -> None:
+        self.conversation_id = conversation_id
+        self._refresh_sidebar()
+        messages = self.store.messages(conversation_id) if conversation_id else []
+        self.window.chat_view.set_messages([_view(m) for m in messages])
+        self.window.show_chat(bool(messages))
+        if conversation_id:
+            conversation = self.store.get_conversation(conversation_id)
+            self.models.use_engine(conversation.engine)  # a local model or a remote server
+            self.window.composer.set_deep_thinking(conversation.deep_thinking)
+        else:
+            self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
+
+    def deep_thinking(self) -> bool:
+        return self.window.composer.deep_thinking.isChecked()
+
+    def remember_deep_thinking(self, on: bool) -> None:
+        if self.conversation_id:
+            self.store.set_deep_thinking(self.conversation_id, on)
+
+    def remember_engine(self, engine_id: str) -> None:
+        """The user chose another engine: the open conversation keeps it from now on."""
+        if self.conversation_id:
+            self.store.set_engine(self.conversation_id, engine_id)
+
+    def _refresh_sidebar(self) -> None:
+        items = [ConversationItem(c.id, c.title, c.updated_at)
+                 for c in self.store.conversations(self._search or None)]
+        self.window.sidebar.set_conversations(items, self.conversation_id)
+
+    @Slot()
+    def _on_sidebar_new_requested(self) -> None:
+        if self.streaming is None:
+            self.open(None)
+            self.window.composer.input.setFocus()
+
+    @Slot(str)
+    def _on_sidebar_selected(self, conversation_id: str) -> None:
+        if self.streaming is None and conversation_id != self.conversation_id:
+            self.open(conversation_id)
+
+    @Slot(str, str)
+    def _on_sidebar_rename_requested(self, conversation_id: str, title: str) -> None:
+        self.store.rename(conversation_id, title)
+        self._refresh_sidebar()
+
+    @Slot(str)
+    def _on_sidebar_delete_requested(self, conversation_id: str) -> None:
+        if self.streaming and self.streaming.conversation_id == conversation_id:
+            self.stop()
+            return
+        self.store.delete_conversation(conversation_id)
+        if conversation_id == self.conversation_id:
+            self.restore()
+        else:
+            self._refresh_sidebar()
+
+    @Slot(str)
+    def _on_sidebar_search_changed(self, text: str) -> None:
+        self._search = text.strip()
+        self._refresh_sidebar()
+
+    @Slot()
+    def _on_window_export_triggered(self) -> None:
+        if self.conversation_id:
+            self._on_sidebar_export_requested(self.conversation_id, "markdown")
+
+    @Slot(str, str)
+    def _on_sidebar_export_requested(self, conversation_id: str, fmt: str) -> None:
+        conversation = self.store.get_conversation(conversation_id)
+        suffix = ".md" if fmt == "markdown" else ".json"
+        name = ("".join(ch for ch in conversation.title if ch not in '\\/:*?"<>|').strip()
+                or self.tr("chat"))
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, self.tr("Export conversation"), str(Path.home() / f"{name}{suffix}"),
+            self.tr("Markdown (*.md)") if fmt == "markdown" else self.tr("JSON (*.json)"))
+        if not path:
+            return
+        text = (self.store.export_markdown(conversation_id) if fmt == "markdown"
+                else self.store.export_json(conversation_id))
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self.window, self.tr("Export failed"),
+                                self.tr("Could not write {0}: {1}").format(path, exc.strerror))
+
+    # -- sending ----------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_composer_send_requested(self, text: str) -> None:
+        self.send(text)
+
+    def send(self, text: str) -> None:
+        if self.streaming is not None:
+            return
+        if not self.models.ready():
+            self.window.composer.set_text(text)
+            self.models.explain_not_ready()
+            return
+        if self.conversation_id is None:
+            conversation = self.store.create_conversation(
+                title_from_first_message(text), deep_thinking=self.deep_thinking(),
+                model=self.models.current_label(), engine=self.models.engine_id())
+            self.conversation_id = conversation.id
+            self.window.chat_view.set_messages([])
+        user = self.store.add_message(self.conversation_id, Role.USER, text)
+        self.window.chat_view.add_message(_view(user))
+        self._answer()
+
+    def _answer(self) -> None:
+        """Write an assistant answer for the conversation as it stands."""
+        assert self.conversation_id is not None
+        conversation_id = self.conversation_id
+        history = self.store.history(conversation_id)
+        thinking = self.models.thinking_flag(self.deep_thinking())
+        assistant = self.store.add_message(conversation_id, Role.ASSISTANT, "",
+                                           model=self.models.current_label(),
+                                           state=MessageState.STREAMING)
+        self.store.touch(conversation_id)
+        self.window.chat_view.add_message(_view(assistant))
+        self.window.show_chat(True)
+        self.streaming = _Streaming(assistant.id, conversation_id, time.monotonic())
+        if thinking:
+            self.window.chat_view.begin_reasoning(assistant.id)
+        request = ChatRequest(messages=history, deep_thinking=thinking,
+                              sampling=self.models.sampling(), max_tokens=self.max_tokens)
+        self._set_generating(True)
+        self._refresh_sidebar()
+        self.generation.generate(GenerateRequest(assistant.id, request,
+                                                 engine=self.models.engine_id()))
+
+    @Slot()
+    def _on_composer_stop_requested(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the answer being written; the worker ends it within one token."""
+        if self.streaming is not None:
+            self.generation.stop()
+
+    @Slot(str)
+    def _on_view_regenerate_requested(self, message_id: str) -> None:
+        if self.streaming is not None or self.conversation_id is None or not self.models.ready():
+            return
+        message = self.store.get_message(message_id)
+        self.store.delete_messages_from(self.conversation_id, message.position)
+        self.open(self.conversation_id)
+        self._answer()
+
+    @Slot(str, str)
+    def _on_view_edit_requested(self, message_id: str, text: str) -> None:
+        if self.streaming is not None or self.conversation_id is None or not self.models.ready():
+            return
+        message = self.store.get_message(message_id)
+        self.store.update_message_content(message_id, text)
+        self.store.delete_messages_from(self.conversation_id, message.position + 1)
+        self.open(self.conversation_id)
+        self._answer()
+
+    # -- streaming --------------------------------------------------------------------------
+
+    @Slot(str, str)
+    def _on_worker_reasoning(self, message_id: str, text: str) -> None:
+        s = self._current(message_id)
+        if s is None:
+            return
+        s.reasoning += text
+        self.feed.add(message_id, text, reasoning=True)
+        self._save_if_due(s)
+
+    @Slot(str, str)
+    def _on_worker_answer(self, message_id: str, text: str) -> None:
+        s = self._current(message_id)
+        if s is None:
+            return
+        if s.thinking_seconds is None and s.reasoning:
+            s.thinking_seconds = time.monotonic() - s.started
+        s.content += text
+        self.feed.add(message_id, text, reasoning=False)
+        self._save_if_due(s)
+
+    @Slot(str, object)
+    def _on_worker_finished(self, message_id: str, stats: GenerationStats) -> None:
+        s = self._current(message_id)
+        if s is None:
+            return
+        self.feed.flush()
+        if s.thinking_seconds is None and s.reasoning:
+            s.thinking_seconds = time.monotonic() - s.started
+        cancelled = stats.finish_reason is FinishReason.CANCELLED
+        state = MessageState.CANCELLED if cancelled else MessageState.COMPLETE
+        notice = STOPPED if cancelled else (
+            LENGTH_LIMIT if stats.finish_reason is FinishReason.LENGTH else "")
+        self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
+                                  thinking_seconds=s.thinking_seconds, stats=stats, state=state,
+                                  error=notice or None)
+        self.window.chat_view.finish_message(message_id, state=ViewState(state.value),
+                                             stats_text=stats_text(stats),
+                                             notice=_notice_text(notice),
+                                             thinking_seconds=s.thinking_seconds)
+        self.models.show_stats(stats)
+        self._end()
+
+    @Slot(str, str)
+    def _on_worker_failed(self, message_id: str, error: str) -> None:
+        s = self._current(message_id)
+        if s is None:
+            return
+        self.feed.flush()
+        self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
+                                  thinking_seconds=s.thinking_seconds, stats=None,
+                                  state=MessageState.ERROR, error=error)
+        self.window.chat_view.finish_message(message_id, state=ViewState.ERROR, notice=error,
+                                             thinking_seconds=s.thinking_seconds)
+        self._end()
+
+    def _current(self, message_id: str) -> _Streaming | None:
+        s = self.streaming
+        return s if s is not None and s.message_id == message_id else None
+
+    def _save_if_due(self, s: _Streaming) -> None:
+        now = time.monotonic()
+        if now - s.last_saved >= SAVE_INTERVAL:
+            self.store.save_stream(s.message_id, s.content, s.reasoning, s.thinking_seconds)
+            s.last_saved = now
+
+    def _end(self) -> None:
+        self.streaming = None
+        self._set_generating(False)
+        self._refresh_sidebar()
+
+    def _set_generating(self, busy: bool) -> None:
+        self.window.composer.set_generating(busy)
+        self.window.chat_view.set_generating(busy)
+        self.window.sidebar.setEnabled(not busy)
+        self.generating_changed.emit(busy)
+
+    def shutdown(self) -> None:
+        """Save what has streamed so far; the message stays resumable as 'interrupted'."""
+        s = self.streaming
+        if s is not None:
+            self.store.save_stream(s.message_id, s.content, s.reasoning, s.thinking_seconds)
+        # Deltas the worker queued before it stopped arrive after the store is closed: with
+        # nothing streaming, the slots ignore them.
+        self.streaming = None
+
+
+class ModelContext(Protocol):
+    """What the chat needs from the model side (the model controller provides it)."""
+
+    def ready(self) -> bool: ...
+    def explain_not_ready(self) -> None: ...
+    def current_label(self) -> str | None: ...
+    def thinking_flag(self, toggle: bool) -> bool: ...
+    def sampling(self) -> Sampling | None: ...
+    def default_deep_thinking(self) -> bool: ...
+    def show_stats(self, stats: GenerationStats) -> None: ...
+    def engine_id(self) -> str: ...
+    def use_engine(self, engine_id: str) -> None: ...
+
+
+def stats_text(stats: GenerationStats) -> str:
+    return QCoreApplication.translate(
+        "ChatController", "{tps:.1f} tok/s · {ttft:.2f} s to first token · {tokens} tokens"
+    ).format(tps=stats.decode_tps, ttft=stats.ttft_s, tokens=stats.completion_tokens)
+
+
+def _notice_text(notice: str) -> str:
+    """A saved notice in the interface language (an error message is shown as it was saved)."""
+    translated = {
+        STOPPED: QCoreApplication.translate("ChatController", "Stopped."),
+        LENGTH_LIMIT: QCoreApplication.translate(
+            "ChatController", "The answer reached the length limit."),
+    }
+    return translated.get(notice, notice)
+
+
+def _view(message: StoredMessage) -> MessageView:
+    notice = ""
+    if message.state is MessageState.INTERRUPTED:
+        notice = QCoreApplication.translate(
+            "ChatController", "Interrupted: the app closed while this answer was being written.")
+    elif message.error:
+        notice = _notice_text(message.error)
+    return MessageView(
+        id=message.id,
+        role=str(message.role),
+        content=message.content,
+        reasoning=message.reasoning,
+        thinking_seconds=message.thinking_seconds,
+        state=ViewState(message.state.value),
+        stats_text=stats_text(message.stats) if message.stats else "",
+        notice=notice,
+    )
+

@@ -1,0 +1,127 @@
+"""What the offload planner needs to know about a model: its tensors by role, and its KV geometry.
+
+Built from a GGUF file's header, or synthesized from known architecture facts (see
+`shapes`) to judge a checkpoint before it is downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from backend.gguf.reader import GGUFModel
+
+# llama.cpp's own pattern for routed-expert tensors (common/arg.cpp, --cpu-moe).
+EXPERT_RE = re.compile(r"\.ffn_(up|down|gate|gate_up)_(ch|)exps")
+_LAYER_RE = re.compile(r"^blk\.(\d+)\.")
+
+
+class Role(StrEnum):
+    INPUT = "input"  # token embeddings: llama.cpp always keeps them on the CPU
+    OUTPUT = "output"  # output norm and head: the "layer" after the last block
+    LAYER = "layer"  # attention, norms, router, shared experts, dense FFN
+    EXPERTS = "experts"  # routed experts: the bulk of a MoE model's bytes
+    SKIPPED = "skipped"  # multi-token-prediction layers llama.cpp does not load for chat
+
+
+@dataclass(frozen=True, slots=True)
+class TensorSpec:
+    name: str
+    n_bytes: int
+    role: Role
+    layer: int | None  # block index for LAYER/EXPERTS
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLayout:
+    arch: str
+    n_layer: int  # trunk blocks
+    n_layer_all: int  # trunk + MTP blocks (llama.cpp counts GPU layers over these)
+    n_dense_lead: int
+    n_expert: int
+    n_expert_used: int
+    n_embd: int
+    n_head: int
+    n_head_kv: int
+    n_ff: int  # dense FFN width
+    n_ff_exp: int  # one expert's FFN width
+    n_vocab: int
+    n_ctx_train: int
+    kv_k_elements: int  # K-cache elements per token per layer
+    kv_v_elements: int  # V-cache elements per token per layer (0 with MLA: V is read from K)
+    mla: bool | None
+    tensors: tuple[TensorSpec, ...]
+
+    @property
+    def moe_layers(self) -> tuple[int, ...]:
+        return tuple(sorted({t.layer for t in self.tensors if t.role is Role.EXPERTS and t.layer is not None}))
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(t.n_bytes for t in self.tensors if t.role is not Role.SKIPPED)
+
+    @property
+    def expert_bytes(self) -> int:
+        return sum(t.n_bytes for t in self.tensors if t.role is Role.EXPERTS)
+
+
+def classify(name: str, n_layer: int) -> tuple[Role, int | None]:
+    if name.startswith("token_embd."):
+        return Role.INPUT, None
+    match = _LAYER_RE.match(name)
+    if match is None:
+        return Role.OUTPUT, None
+    layer = int(match.group(1))
+    if layer >= n_layer:
+        return Role.SKIPPED, layer
+    if EXPERT_RE.search(name):
+        return Role.EXPERTS, layer
+    return Role.LAYER, layer
+
+
+def _int(value: object, default: int = 0) -> int:
+    if isinstance(value, list):  # per-layer arrays (e.g. head_count_kv): size for the largest
+        numbers = [v for v in value if isinstance(v, int)]
+        return max(numbers) if numbers else default
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def layout_from_gguf(model: GGUFModel) -> ModelLayout:
+    meta = model.arch_key
+    n_layer = _int(meta("block_count"))
+    n_nextn = _int(meta("nextn_predict_layers"))
+    n_embd = _int(meta("embedding_length"))
+    n_head = _int(meta("attention.head_count"), 1) or 1
+    n_head_kv = _int(meta("attention.head_count_kv"), n_head) or n_head
+    head_dim = n_embd // n_head if n_head else 0
+    key_length = _int(meta("attention.key_length"), head_dim)
+    value_length = _int(meta("attention.value_length"), head_dim)
+    mla = meta("attention.key_length_mla") is not None and model.arch.startswith("deepseek")
+    tokens = model.metadata.get("tokenizer.ggml.tokens")
+    n_vocab = _int(meta("vocab_size")) or getattr(tokens, "count", 0) or (
+        len(tokens) if isinstance(tokens, list) else 0
+    )
+    specs = []
+    for t in model.tensors:
+        role, layer = classify(t.name, n_layer)
+        specs.append(TensorSpec(t.name, t.n_bytes, role, layer))
+    return ModelLayout(
+        arch=model.arch,
+        n_layer=n_layer,
+        n_layer_all=n_layer + n_nextn,
+        n_dense_lead=_int(meta("leading_dense_block_count")),
+        n_expert=_int(meta("expert_count")),
+        n_expert_used=_int(meta("expert_used_count")),
+        n_embd=n_embd,
+        n_head=n_head,
+        n_head_kv=n_head_kv,
+        n_ff=_int(meta("feed_forward_length")),
+        n_ff_exp=_int(meta("expert_feed_forward_length")),
+        n_vocab=n_vocab,
+        n_ctx_train=_int(meta("context_length"), 4096),
+        kv_k_elements=n_head_kv * key_length,
+        kv_v_elements=0 if mla else n_head_kv * value_length,
+        mla=mla if model.arch.startswith("deepseek") else None,
+        tensors=tuple(specs),
+    )

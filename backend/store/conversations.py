@@ -1,0 +1,420 @@
+"""Conversations and their messages, kept in one SQLite file (see `database` for the file itself).
+
+An answer is saved while it streams (`save_stream`: one UPDATE), so a crash loses at most the time
+since the last save; the next open turns answers left 'streaming' into 'interrupted', text kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from backend.chat.events import GenerationStats
+from backend.chat.messages import ChatMessage, Role
+from backend.errors import AppError
+from backend.i18n import translate
+from backend.store import export
+from backend.store.database import (
+    StoreDamagedError,
+    StoreError,
+    open_database,
+    reports,
+    write_transaction,
+)
+
+__all__ = [
+    "Conversation", "ConversationStore", "MessageState", "NotFoundError", "StoreDamagedError",
+    "StoreError", "StoredMessage", "title_from_first_message",
+]
+
+log = logging.getLogger(__name__)
+
+LOCAL_ENGINE = "local"
+TITLE_WIDTH = 40  # display columns: a Chinese character counts two
+
+
+class NotFoundError(AppError, LookupError):
+    """No conversation or message with that id (deleted meanwhile, perhaps by another window)."""
+
+
+class MessageState(StrEnum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"  # being written now, or the app died while writing it
+    INTERRUPTED = "interrupted"  # the app died mid-answer; the partial text is kept
+    ERROR = "error"  # generation failed; `error` says why; never sent back to the model
+    CANCELLED = "cancelled"  # the user pressed stop; the partial text is kept
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    title: str
+    created_at: float  # epoch seconds, like every timestamp here
+    updated_at: float  # last use: a message added, or `touch`
+    deep_thinking: bool
+    model: str | None  # label or path of the model last used
+    engine: str  # "local", or a remote connection's engine id ("remote:…")
+    message_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: str
+    conversation_id: str
+    position: int  # 0, 1, 2, ... within the conversation
+    role: Role
+    content: str
+    reasoning: str
+    thinking_seconds: float | None
+    model: str | None
+    stats: GenerationStats | None
+    state: MessageState
+    error: str | None  # the error, or a notice such as "Stopped."
+    created_at: float
+    updated_at: float
+
+
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, position, role, content, reasoning, thinking_seconds, model, stats, "
+    "state, error, created_at, updated_at"
+)
+_CONVERSATION_SELECT = (
+    "SELECT c.id, c.title, c.created_at, c.updated_at, c.deep_thinking, c.model, c.engine, "
+    "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count "
+    "FROM conversations c"
+)
+_PROMPT_STATES = tuple(
+    s.value for s in (MessageState.COMPLETE, MessageState.INTERRUPTED, MessageState.CANCELLED)
+)
+
+
+class ConversationStore:
+    """The conversation database. Use from one thread; several processes may share the file."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        """Open (creating or migrating) the database at `path` (`AppPaths.conversations_db`).
+
+        Raises `StoreDamagedError` when the file is not a usable database: it has then been
+        moved aside and a new, empty one created, so opening again succeeds.
+        """
+        self.path = path
+        self._clock = clock
+        self._db = open_database(self.path, clock)
+
+    def close(self) -> None:
+        """Close the connection (idempotent). SQLite then folds the WAL back into the file."""
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- conversations ---------------------------------------------------------------------------
+
+    @reports(lambda: translate("Store", "create a conversation"))
+    def create_conversation(
+        self, title: str = "", *, deep_thinking: bool = False, model: str | None = None,
+        engine: str = LOCAL_ENGINE,
+    ) -> Conversation:
+        now = self._clock()
+        conversation = Conversation(
+            id=str(uuid.uuid4()), title=_one_line(title) or _default_title(), created_at=now,
+            updated_at=now, deep_thinking=deep_thinking, model=model, engine=engine,
+        )
+        self._db.execute(
+            "INSERT INTO conversations (id, title, created_at, updated_at, deep_thinking, model, "
+            "engine) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (conversation.id, conversation.title, now, now, int(deep_thinking), model, engine),
+        )
+        return conversation
+
+    @reports(lambda: translate("Store", "list the conversations"))
+    def conversations(self, search: str | None = None) -> list[Conversation]:
+        """Most recently used first. `search` matches the title or any message's text, ignoring
+        case (Unicode case folding, so "ÉTÉ" finds "été"); `%` and `_` are plain characters."""
+        needle = (search or "").strip().casefold()
+        if not needle:
+            rows = self._db.execute(
+                f"{_CONVERSATION_SELECT} ORDER BY c.updated_at DESC, c.created_at DESC, c.id"
+            )
+        else:
+            rows = self._db.execute(
+                f"{_CONVERSATION_SELECT} WHERE instr(casefold(c.title), :q) > 0 OR EXISTS ("
+                "SELECT 1 FROM messages m WHERE m.conversation_id = c.id "
+                "AND instr(casefold(m.content), :q) > 0) "
+                "ORDER BY c.updated_at DESC, c.created_at DESC, c.id",
+                {"q": needle},
+            )
+        return [_conversation(row) for row in rows]
+
+    @reports(lambda: translate("Store", "read a conversation"))
+    def get_conversation(self, conversation_id: str) -> Conversation:
+        row = self._db.execute(f"{_CONVERSATION_SELECT} WHERE c.id = ?",
+                               (conversation_id,)).fetchone()
+        if row is None:
+            raise _missing("conversation", conversation_id)
+        return _conversation(row)
+
+    @reports(lambda: translate("Store", "rename a conversation"))
+    def rename(self, conversation_id: str, title: str) -> None:
+        """Renaming is not use: the conversation keeps its place in the list."""
+        self._update_conversation(conversation_id, "title = ?", _one_line(title) or _default_title())
+
+    @reports(lambda: translate("Store", "save the deep thinking choice"))
+    def set_deep_thinking(self, conversation_id: str, on: bool) -> None:
+        self._update_conversation(conversation_id, "deep_thinking = ?", int(on))
+
+    @reports(lambda: translate("Store", "save the model choice"))
+    def set_model(self, conversation_id: str, model: str | None) -> None:
+        self._update_conversation(conversation_id, "model = ?", model)
+
+    @reports(lambda: translate("Store", "save the engine choice"))
+    def set_engine(self, conversation_id: str, engine: str) -> None:
+        """Which engine answers the conversation: "local", or a remote connection's engine id."""
+        self._update_conversation(conversation_id, "engine = ?", engine)
+
+    @reports(lambda: translate("Store", "update a conversation"))
+    def touch(self, conversation_id: str) -> None:
+        """Mark the conversation as used now (it moves to the top of the list)."""
+        self._update_conversation(conversation_id, "updated_at = ?", self._clock())
+
+    @reports(lambda: translate("Store", "delete a conversation"))
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete it with all its messages; deleting one already gone is not an error."""
+        self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    # -- messages --------------------------------------------------------------------------------
+
+    @reports(lambda: translate("Store", "read the messages"))
+    def messages(self, conversation_id: str) -> list[StoredMessage]:
+        """In order; an unknown conversation has none."""
+        rows = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY position",
+            (conversation_id,),
+        )
+        return [_message(row) for row in rows]
+
+    @reports(lambda: translate("Store", "read a message"))
+    def get_message(self, message_id: str) -> StoredMessage:
+        row = self._db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?",
+                               (message_id,)).fetchone()
+        if row is None:
+            raise _missing("message", message_id)
+        return _message(row)
+
+    @reports(lambda: translate("Store", "save a message"))
+    def add_message(
+        self, conversation_id: str, role: Role, content: str, *, reasoning: str = "",
+        model: str | None = None, state: MessageState = MessageState.COMPLETE,
+    ) -> StoredMessage:
+        """Append a message. The conversation counts as used now, and `model`, when given,
+        becomes its model."""
+        now = self._clock()
+        message_id = str(uuid.uuid4())
+        with self._transaction() as db:
+            touched = db.execute(
+                "UPDATE conversations SET updated_at = ?, model = coalesce(?, model) WHERE id = ?",
+                (now, model, conversation_id),
+            ).rowcount
+            if not touched:
+                raise _missing("conversation", conversation_id)
+            (position,) = db.execute(
+                "SELECT coalesce(max(position) + 1, 0) FROM messages WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+            db.execute(
+                f"INSERT INTO messages ({_MESSAGE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?, ?)",
+                (message_id, conversation_id, position, Role(role).value, content, reasoning,
+                 model, MessageState(state).value, now, now),
+            )
+        return StoredMessage(
+            id=message_id, conversation_id=conversation_id, position=position, role=Role(role),
+            content=content, reasoning=reasoning, thinking_seconds=None, model=model, stats=None,
+            state=MessageState(state), error=None, created_at=now, updated_at=now,
+        )
+
+    @reports(lambda: translate("Store", "save the answer"))
+    def save_stream(
+        self, message_id: str, content: str, reasoning: str, thinking_seconds: float | None,
+    ) -> bool:
+        """Save a streaming answer so far: one UPDATE by primary key, nothing read.
+
+        It also (re)marks the message 'streaming', undoing the crash recovery of a second
+        process that opened the file meanwhile. A finished message is left alone (a late save
+        cannot overwrite the final text): returns False then, or for an unknown id.
+        """
+        cursor = self._db.execute(
+            "UPDATE messages SET content = ?, reasoning = ?, thinking_seconds = ?, "
+            "state = 'streaming', updated_at = ? "
+            "WHERE id = ? AND state IN ('streaming', 'interrupted')",
+            (content, reasoning, thinking_seconds, self._clock(), message_id),
+        )
+        return cursor.rowcount > 0
+
+    @reports(lambda: translate("Store", "save the answer"))
+    def finish_message(
+        self, message_id: str, *, content: str, reasoning: str, thinking_seconds: float | None,
+        stats: GenerationStats | None, state: MessageState, error: str | None = None,
+    ) -> None:
+        if state is MessageState.STREAMING:
+            raise ValueError("finish_message needs a final state, not 'streaming'")
+        stats_json = None if stats is None else json.dumps(export.stats_to_dict(stats))
+        self._update_message(
+            message_id,
+            "content = ?, reasoning = ?, thinking_seconds = ?, stats = ?, state = ?, error = ?",
+            (content, reasoning, thinking_seconds, stats_json, MessageState(state).value, error),
+        )
+
+    @reports(lambda: translate("Store", "save the edit"))
+    def update_message_content(self, message_id: str, content: str) -> None:
+        self._update_message(message_id, "content = ?", (content,))
+
+    @reports(lambda: translate("Store", "delete messages"))
+    def delete_messages_from(self, conversation_id: str, position: int) -> int:
+        """Delete the message at `position` and all after it (regenerate, edit and resend);
+        return how many went."""
+        return self._db.execute(
+            "DELETE FROM messages WHERE conversation_id = ? AND position >= ?",
+            (conversation_id, position),
+        ).rowcount
+
+    @reports(lambda: translate("Store", "read the conversation"))
+    def history(self, conversation_id: str) -> tuple[ChatMessage, ...]:
+        """What the model sees: finished, stopped and interrupted messages in order; failed
+        ones and the answer being written are left out. Reasoning comes along for display;
+        the prompt builder drops it."""
+        rows = self._db.execute(
+            "SELECT role, content, reasoning FROM messages "
+            "WHERE conversation_id = ? AND state IN (?, ?, ?) ORDER BY position",
+            (conversation_id, *_PROMPT_STATES),
+        )
+        return tuple(ChatMessage(Role(r["role"]), r["content"], r["reasoning"]) for r in rows)
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def export_markdown(self, conversation_id: str, *, with_stats: bool = True) -> str:
+        return export.to_markdown(self.get_conversation(conversation_id),
+                                        self.messages(conversation_id), with_stats=with_stats)
+
+    def export_json(self, conversation_id: str) -> str:
+        return export.to_json(self.get_conversation(conversation_id),
+                                    self.messages(conversation_id))
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with write_transaction(self._db):
+            yield self._db
+
+    def _update_conversation(self, conversation_id: str, assignment: str, value: object) -> None:
+        cursor = self._db.execute(f"UPDATE conversations SET {assignment} WHERE id = ?",
+                                  (value, conversation_id))
+        if not cursor.rowcount:
+            raise _missing("conversation", conversation_id)
+
+    def _update_message(
+        self, message_id: str, assignments: str, values: tuple[object, ...]
+    ) -> None:
+        cursor = self._db.execute(
+            f"UPDATE messages SET {assignments}, updated_at = ? WHERE id = ?",
+            (*values, self._clock(), message_id),
+        )
+        if not cursor.rowcount:
+            raise _missing("message", message_id)
+
+
+def title_from_first_message(text: str, width: int = TITLE_WIDTH) -> str:
+    """A one-line title: the first non-blank line, spaces collapsed, cut to `width` columns
+    (CJK characters are two columns wide) with an ellipsis, at a word break when one is near."""
+    line = next((_one_line(part) for part in text.splitlines() if part.strip()), "")
+    if not line:
+        return _default_title()
+    if _width(line) <= width:
+        return line
+    cut, used = 0, 0
+    while used + _char_width(line[cut]) <= width - 1:  # keep one column for the ellipsis
+        used += _char_width(line[cut])
+        cut += 1
+    head = line[:cut]
+    space = head.rfind(" ")
+    if space >= len(head) * 2 // 3:  # a word break in the last third: cut there, not mid-word
+        head = head[:space]
+    return head.rstrip() + "…"
+
+
+# -- rows ------------------------------------------------------------------------------------------
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return Conversation(
+        id=row["id"], title=row["title"], created_at=row["created_at"],
+        updated_at=row["updated_at"], deep_thinking=bool(row["deep_thinking"]),
+        model=row["model"], engine=row["engine"], message_count=row["message_count"],
+    )
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"], conversation_id=row["conversation_id"], position=row["position"],
+        role=Role(row["role"]), content=row["content"], reasoning=row["reasoning"],
+        thinking_seconds=row["thinking_seconds"], model=row["model"],
+        stats=_stats(row["stats"], row["id"]), state=MessageState(row["state"]),
+        error=row["error"], created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def _stats(raw: str | None, message_id: str) -> GenerationStats | None:
+    if raw is None:
+        return None
+    try:
+        return export.stats_from_dict(json.loads(raw))
+    except (ValueError, TypeError, KeyError) as exc:
+        # Stats are decoration: a bad record must not hide the message itself.
+        log.warning("unreadable stats for message %s ignored: %s", message_id, exc)
+        return None
+
+
+def _default_title() -> str:
+    return translate("Store", "New chat")
+
+
+def _missing(kind: str, item_id: str) -> NotFoundError:
+    if kind == "conversation":
+        return NotFoundError(translate(
+            "Store", "The conversation {id} no longer exists; it may have been deleted."
+        ).format(id=item_id))
+    return NotFoundError(translate(
+        "Store", "The message {id} no longer exists; it may have been deleted."
+    ).format(id=item_id))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _width(text: str) -> int:
+    return sum(_char_width(char) for char in text)

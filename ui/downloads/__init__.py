@@ -1,0 +1,1 @@
+"""The model manager dialog: the catalog table and the download job cards. Widgets only."""
