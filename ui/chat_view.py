@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPalette, QResizeEvent
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from ui.markdown.markdown_view import mix
 from ui.message_widget import MessageWidget
+from ui.theme import tones
 from ui.view_models import MessageState, MessageView
 
 log = logging.getLogger(__name__)
@@ -310,43 +310,27 @@ class ChatView(QScrollArea):
 
 
 def chat_stylesheet(palette: QPalette, point_size: float) -> str:
-    """The chat's look, derived from the palette so light and dark themes both work."""
-    role = QPalette.ColorRole
-    base, text = palette.color(role.Base), palette.color(role.Text)
-    accent = palette.color(role.Highlight)
-    dark = palette.color(role.Window).lightness() < 128
-    muted = palette.color(role.PlaceholderText).name()
-    bubble = mix(base, accent, 0.2 if dark else 0.09).name()
-    hover = mix(base, text, 0.08).name()
-    pill = mix(base, text, 0.05).name()
-    rule = mix(base, text, 0.16).name()
-    border = mix(base, text, 0.14).name()
-    danger = QColor("#ff6b6b" if dark else "#d14343").name()
+    """The chat's look, from the palette's tones so light and dark themes both work."""
+    t = tones(palette)
     body = max(point_size, 9.0) * 1.16
     small = max(point_size, 9.0) * 0.92
     return f"""
-#chatView, #chatColumn {{ background: {base.name()}; border: none; }}
+#chatView, #chatColumn {{ background: {t.base}; border: none; }}
 #answerText, #userText {{ font-size: {body:.1f}pt; }}
 #reasoningText {{ font-size: {small * 1.04:.1f}pt; }}
-#userBubble {{ background: {bubble}; border-radius: 18px; border: none; }}
-#reasoningToggle {{ background: {pill}; color: {muted}; border: none; border-radius: 12px;
+#userBubble {{ background: {t.bubble}; border-radius: 18px; border: none; }}
+#reasoningToggle {{ background: {t.pill}; color: {t.muted}; border: none; border-radius: 12px;
     padding: 4px 12px 4px 8px; font-size: {small:.1f}pt; }}
-#reasoningToggle:hover {{ background: {hover}; color: {text.name()}; }}
-#reasoningBody {{ border: none; border-left: 2px solid {rule}; margin-left: 10px; }}
-#messageAction {{ background: transparent; color: {muted}; border: none; border-radius: 6px;
+#reasoningToggle:hover {{ background: {t.hover}; color: {t.text}; }}
+#reasoningBody {{ border: none; border-left: 2px solid {t.rule}; margin-left: 10px; }}
+#messageAction {{ background: transparent; color: {t.muted}; border: none; border-radius: 6px;
     padding: 3px 8px; font-size: {small:.1f}pt; }}
-#messageAction:hover {{ background: {hover}; color: {text.name()}; }}
-#messageAction:disabled {{ color: {rule}; }}
-#messageStats {{ color: {muted}; font-size: {small:.1f}pt; }}
-#messagePending {{ color: {muted}; font-size: {body * 1.3:.1f}pt; }}
-#messageNotice {{ color: {muted}; font-size: {small:.1f}pt; font-style: italic; }}
-#messageNotice[kind="error"] {{ color: {danger}; font-style: normal; }}
-#messageEditor {{ background: {base.name()}; border: 1px solid {border}; border-radius: 14px; }}
+#messageAction:hover {{ background: {t.hover}; color: {t.text}; }}
+#messageAction:disabled {{ color: {t.rule}; }}
+#messageStats {{ color: {t.muted}; font-size: {small:.1f}pt; }}
+#messagePending {{ color: {t.muted}; font-size: {body * 1.3:.1f}pt; }}
+#messageNotice {{ color: {t.muted}; font-size: {small:.1f}pt; font-style: italic; }}
+#messageNotice[kind="error"] {{ color: {t.danger}; font-style: normal; }}
+#messageEditor {{ background: {t.base}; border: 1px solid {t.border}; border-radius: 14px; }}
 #messageEditorText {{ background: transparent; font-size: {body:.1f}pt; }}
-#primaryButton {{ background: {accent.name()}; color: {palette.color(role.HighlightedText).name()};
-    border: none; border-radius: 8px; padding: 6px 14px; font-weight: 600; }}
-#primaryButton:disabled {{ background: {rule}; color: {muted}; }}
-#secondaryButton {{ background: transparent; color: {text.name()}; border: 1px solid {border};
-    border-radius: 8px; padding: 6px 14px; }}
-#secondaryButton:hover {{ background: {hover}; }}
 """

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -15,58 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-_MAX_LINES = 8
-
-
-class _Input(QPlainTextEdit):
-    """Enter sends, Shift+Enter breaks the line; an IME composition keeps its own Enter.
-
-    Signals:
-        submitted(): Enter pressed outside an input-method composition.
-        escape(): Esc pressed.
-    """
-
-    submitted = Signal()
-    escape = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._composing = False
-        self.setTabChangesFocus(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
-        self._fit_height()
-
-    def inputMethodEvent(self, event: QInputMethodEvent) -> None:
-        # Chinese/Japanese input methods compose text first; Enter then commits, not sends.
-        self._composing = bool(event.preeditString())
-        super().inputMethodEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if self._composing:
-                return  # the input method's Enter picks the candidate: no line break, no send
-            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self.insertPlainText("\n")
-            else:
-                self.submitted.emit()
-            return
-        if key == Qt.Key.Key_Escape:
-            self.escape.emit()
-            return
-        super().keyPressEvent(event)
-
-    def _fit_height(self) -> None:
-        """Grow with the text up to `_MAX_LINES` lines, then scroll."""
-        lines = max(1, int(self.document().documentLayout().documentSize().height()))
-        shown = min(lines, _MAX_LINES)
-        policy = (Qt.ScrollBarPolicy.ScrollBarAsNeeded if lines > _MAX_LINES
-                  else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(policy)
-        height = (shown * self.fontMetrics().lineSpacing()
-                  + int(2 * self.document().documentMargin()) + 2 * self.frameWidth() + 4)
-        self.setFixedHeight(height)
+from ui.growing_text import GrowingTextEdit
 
 
 class Composer(QFrame):
@@ -85,7 +32,7 @@ class Composer(QFrame):
         self.setObjectName("composer")
         self._generating = False
         self._ready = True
-        self.input = _Input(self)
+        self.input = GrowingTextEdit(self, max_lines=8, submit_on_enter=True)
         self.input.setPlaceholderText(self.tr("Message DeepSeek"))
         self.deep_thinking = QToolButton(self)
         self.deep_thinking.setObjectName("deepThinking")

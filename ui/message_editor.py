@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QPlainTextEdit,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from ui.growing_text import GrowingTextEdit
 
 
 class MessageEditor(QFrame):
@@ -29,7 +22,8 @@ class MessageEditor(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageEditor")
-        self.text_edit = _EditorText(self)
+        self.text_edit = GrowingTextEdit(self, min_lines=2, max_lines=12,
+                                         submit_on_enter=False)
         self.text_edit.setObjectName("messageEditorText")
         self.text_edit.submitted.connect(self._on_save_clicked)
         self.text_edit.escape.connect(self.cancelled)
@@ -67,40 +61,3 @@ class MessageEditor(QFrame):
     def _on_save_clicked(self) -> None:
         if self.save_button.isEnabled():
             self.saved.emit(self.text_edit.toPlainText())
-
-
-class _EditorText(QPlainTextEdit):
-    """Ctrl+Enter saves, Esc cancels; grows with its text up to a dozen lines.
-
-    Signals:
-        submitted(): Ctrl+Enter.
-        escape(): Esc.
-    """
-
-    submitted = Signal()
-    escape = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setTabChangesFocus(True)
-        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
-        self._fit_height()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submitted.emit()
-            return
-        if event.key() == Qt.Key.Key_Escape:
-            self.escape.emit()
-            return
-        super().keyPressEvent(event)
-
-    @Slot()
-    def _fit_height(self) -> None:
-        line = self.fontMetrics().lineSpacing()
-        lines = max(2, min(12, int(self.document().size().height())))
-        margins = self.contentsMargins()
-        self.setFixedHeight(lines * line + int(2 * self.document().documentMargin())
-                            + margins.top() + margins.bottom())

@@ -2,11 +2,14 @@
 
 Widgets take their colours from the application palette, so everything (including the chat's
 HTML, which reads the palette) switches together when the system flips between light and dark.
+Every stylesheet (the app's, the chat's, the model manager's) takes its colours from one place:
+`tones(palette)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -37,6 +40,76 @@ DARK = Colors(window="#1e1f24", sidebar="#17181c", surface="#2a2b31", border="#3
               selection="#33407a", danger="#ff6b6b")
 
 
+# Verdict and state colours, readable on each background.
+_STATUS_LIGHT = {"good": "#1a7f37", "ok": "#9a6700", "bad": "#c9372c", "error": "#c9372c"}
+_STATUS_DARK = {"good": "#3fb950", "ok": "#d29922", "bad": "#ff6b6b", "error": "#ff6b6b"}
+
+
+@dataclass(frozen=True, slots=True)
+class Tones:
+    """The colours the stylesheets use, as `#rrggbb`, derived from one palette."""
+
+    dark: bool
+    base: str  # the background of text areas
+    text: str
+    muted: str
+    accent: str
+    accent_text: str
+    surface: str  # inputs, cards
+    border: str
+    hover: str  # a hovered flat button
+    pill: str  # a quiet filled control (the reasoning toggle)
+    rule: str  # thin lines, disabled fills
+    bubble: str  # the user's message
+    danger: str
+    good: str
+    ok: str  # a usable but limited verdict
+    accent_soft: str  # the accent, faint: an `rgba(...)` for active states
+
+
+def mix(a: QColor, b: QColor, amount: float) -> QColor:
+    """`a` moved `amount` (0..1) of the way towards `b`."""
+    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * amount,
+                           a.greenF() + (b.greenF() - a.greenF()) * amount,
+                           a.blueF() + (b.blueF() - a.blueF()) * amount)
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def tones(palette: QPalette) -> Tones:
+    """The stylesheet colours that go with `palette`."""
+    role = QPalette.ColorRole
+    return _tones(*(palette.color(r).name() for r in (
+        role.Window, role.Base, role.Text, role.PlaceholderText, role.Highlight,
+        role.HighlightedText, role.AlternateBase)))
+
+
+def status_color(palette: QPalette, status: str) -> QColor | None:
+    """The colour of a verdict or state ("good", "ok", "bad", "error"); None for plain."""
+    name = (_STATUS_DARK if is_dark(palette) else _STATUS_LIGHT).get(status)
+    return QColor(name) if name else None
+
+
+@lru_cache(maxsize=8)
+def _tones(window: str, base: str, text: str, muted: str, accent: str, accent_text: str,
+           surface: str) -> Tones:
+    dark = QColor(window).lightness() < 128
+    b, t, a = QColor(base), QColor(text), QColor(accent)
+    status = _STATUS_DARK if dark else _STATUS_LIGHT
+    soft = QColor(a)
+    soft.setAlpha(36)
+    return Tones(
+        dark=dark, base=base, text=text, muted=muted, accent=accent, accent_text=accent_text,
+        surface=surface, border=mix(b, t, 0.14).name(), hover=mix(b, t, 0.08).name(),
+        pill=mix(b, t, 0.05).name(), rule=mix(b, t, 0.16).name(),
+        bubble=mix(b, a, 0.2 if dark else 0.09).name(), danger=status["error"],
+        good=status["good"], ok=status["ok"],
+        accent_soft=f"rgba({soft.red()}, {soft.green()}, {soft.blue()}, {soft.alpha()})",
+    )
+
+
 def system_is_dark() -> bool:
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
@@ -53,8 +126,9 @@ def apply_theme(app: QApplication, mode: str = "system") -> Colors:
     """Style the whole app; call again when the setting or the system scheme changes."""
     colors = colors_for(mode)
     app.setStyle("Fusion")
-    app.setPalette(_palette(colors))
-    app.setStyleSheet(stylesheet(colors))
+    palette = _palette(colors)
+    app.setPalette(palette)
+    app.setStyleSheet(stylesheet(colors, tones(palette)))
     app.setProperty("themeDark", colors is DARK)
     return colors
 
@@ -85,7 +159,8 @@ def _palette(c: Colors) -> QPalette:
     return p
 
 
-def stylesheet(c: Colors) -> str:
+def stylesheet(c: Colors, t: Tones) -> str:
+    """The app's stylesheet: the window's own colours `c`, shared controls from `t`."""
     return f"""
 QMainWindow, #center {{ background: {c.window}; }}
 #sidebar {{ background: {c.sidebar}; border: none; border-right: 1px solid {c.border}; }}
@@ -128,4 +203,10 @@ QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
 QLabel#estimate {{ color: {c.muted}; }}
 QLabel#estimate[warning="true"] {{ color: {c.danger}; }}
 QToolTip {{ border: 1px solid {c.border}; padding: 4px; }}
+#primaryButton {{ background: {t.accent}; color: {t.accent_text}; border: none;
+    border-radius: 8px; padding: 6px 14px; font-weight: 600; }}
+#primaryButton:disabled {{ background: {t.rule}; color: {t.muted}; }}
+#secondaryButton {{ background: transparent; color: {t.text}; border: 1px solid {t.border};
+    border-radius: 8px; padding: 6px 14px; }}
+#secondaryButton:hover {{ background: {t.hover}; }}
 """

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.theme import status_color
+
 _KEY = Qt.ItemDataRole.UserRole
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMN_COUNT = 5
-_TONES_LIGHT = {"good": "#1a7f37", "ok": "#9a6700", "bad": "#c9372c", "error": "#c9372c"}
-_TONES_DARK = {"good": "#3fb950", "ok": "#d29922", "bad": "#ff6b6b", "error": "#ff6b6b"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +52,6 @@ class CatalogRow:
     license_note: str = ""
     problem: str | None = None  # set: shown greyed, cannot be downloaded
     recommended: bool = False
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def tone_color(palette: QPalette, tone: str) -> QColor | None:
-    name = (_TONES_DARK if is_dark(palette) else _TONES_LIGHT).get(tone)
-    return QColor(name) if name else None
 
 
 class _BadgeDelegate(QStyledItemDelegate):
@@ -171,7 +162,7 @@ class CatalogTable(QTableWidget):
                                           | Qt.AlignmentFlag.AlignVCenter)
                 if row.problem:
                     item.setForeground(QBrush(muted))
-                elif c == 4 and (color := tone_color(palette, row.tone)) is not None:
+                elif c == 4 and (color := status_color(palette, row.tone)) is not None:
                     item.setForeground(QBrush(color))
                 if row.recommended and c == 0:
                     font = item.font()

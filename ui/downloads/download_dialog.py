@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPalette, QShowEvent
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.downloads.catalog_table import CatalogRow, CatalogTable, tone_color
+from ui.downloads.catalog_table import CatalogRow, CatalogTable
 from ui.downloads.download_cards import JobRow, JobsScroll, JobWidget
+from ui.theme import tones
 
 __all__ = ["CatalogRow", "DownloadDialog", "JobRow", "JobWidget"]
 class DownloadDialog(QDialog):
@@ -393,45 +394,31 @@ def _centered(*widgets: QWidget) -> QWidget:
 
 
 def _stylesheet(palette: QPalette) -> str:
-    role = QPalette.ColorRole
-    border = palette.color(role.Mid).name()
-    muted = palette.color(role.PlaceholderText).name()
-    accent = palette.color(role.Highlight)
-    accent_text = palette.color(role.HighlightedText).name()
-    surface = palette.color(role.AlternateBase).name()
-    base = palette.color(role.Base).name()
-    tones = {t: (c.name() if (c := tone_color(palette, t)) else muted)
-             for t in ("good", "ok", "error")}
-    soft = QColor(accent)
-    soft.setAlpha(36)
-    soft_rgba = f"rgba({soft.red()}, {soft.green()}, {soft.blue()}, {soft.alpha()})"
+    t = tones(palette)
     return f"""
 #dialogTitle {{ font-size: 18px; font-weight: 600; }}
 #sectionTitle {{ font-size: 14px; font-weight: 600; }}
 #detailTitle {{ font-size: 14px; font-weight: 600; }}
-#mutedText {{ color: {muted}; }}
-#catalogTable {{ border: 1px solid {border}; border-radius: 8px; }}
+#mutedText {{ color: {t.muted}; }}
+#catalogTable {{ border: 1px solid {t.border}; border-radius: 8px; }}
 #catalogTable::item {{ padding: 0 6px; }}
 #catalogTable QHeaderView::section {{ padding: 5px 10px 5px 8px; border: none;
-    border-bottom: 1px solid {border}; background: {base}; color: {muted}; font-weight: 600; }}
-#catalogDetails, #downloadJob {{ border: 1px solid {border}; border-radius: 8px;
-    background: {surface}; }}
-#catalogNotice {{ border: 1px solid {tones['ok']}; border-radius: 8px; }}
+    border-bottom: 1px solid {t.border}; background: {t.base}; color: {t.muted}; font-weight: 600; }}
+#catalogDetails, #downloadJob {{ border: 1px solid {t.border}; border-radius: 8px;
+    background: {t.surface}; }}
+#catalogNotice {{ border: 1px solid {t.ok}; border-radius: 8px; }}
 #jobTitle {{ font-weight: 600; }}
-#jobState {{ border-radius: 9px; padding: 1px 8px; background: {border}; color: {muted}; }}
-#jobState[tone="active"] {{ background: {soft_rgba}; color: {accent.name()}; }}
-#jobState[tone="good"] {{ color: {tones['good']}; }}
-#jobState[tone="error"] {{ color: {tones['error']}; }}
-#jobMessage[error="true"] {{ color: {tones['error']}; }}
+#jobState {{ border-radius: 9px; padding: 1px 8px; background: {t.border}; color: {t.muted}; }}
+#jobState[tone="active"] {{ background: {t.accent_soft}; color: {t.accent}; }}
+#jobState[tone="good"] {{ color: {t.good}; }}
+#jobState[tone="error"] {{ color: {t.danger}; }}
+#jobMessage[error="true"] {{ color: {t.danger}; }}
 #jobHint {{ font-weight: 600; }}
 #jobsBox, #jobsScroll {{ background: transparent; }}
-#primaryButton {{ background: {accent.name()}; color: {accent_text}; border: none;
-    border-radius: 6px; padding: 6px 14px; font-weight: 600; }}
-#primaryButton:disabled {{ background: {border}; color: {muted}; }}
-#jobProgress, #fileProgress {{ border: none; border-radius: 3px; background: {border}; }}
-#jobProgress::chunk, #fileProgress::chunk {{ border-radius: 3px; background: {accent.name()}; }}
-#jobProgress[tone="good"]::chunk {{ background: {tones['good']}; }}
-#downloadDialog QLineEdit {{ border: 1px solid {border}; border-radius: 6px; padding: 4px 8px;
-    background: {base}; }}
-#downloadDialog QLineEdit:focus {{ border-color: {accent.name()}; }}
+#jobProgress, #fileProgress {{ border: none; border-radius: 3px; background: {t.border}; }}
+#jobProgress::chunk, #fileProgress::chunk {{ border-radius: 3px; background: {t.accent}; }}
+#jobProgress[tone="good"]::chunk {{ background: {t.good}; }}
+#downloadDialog QLineEdit {{ border: 1px solid {t.border}; border-radius: 6px; padding: 4px 8px;
+    background: {t.base}; }}
+#downloadDialog QLineEdit:focus {{ border-color: {t.accent}; }}
 """

@@ -42,6 +42,7 @@ from ui.markdown.render import (
     render_markdown,
     stylesheet,
 )
+from ui.theme import mix
 
 log = logging.getLogger(__name__)
 
@@ -336,10 +337,3 @@ def _theme(base: str, text: str, window: str, link: str, muted: str) -> HtmlThem
                      code_background=code.name(), code_header_background=header.name(),
                      inline_code_background=mix(b, t, 0.09).name(),
                      table_header_background=mix(b, t, 0.05).name())
-
-
-def mix(a: QColor, b: QColor, amount: float) -> QColor:
-    """`a` moved `amount` (0..1) of the way towards `b`."""
-    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * amount,
-                           a.greenF() + (b.greenF() - a.greenF()) * amount,
-                           a.blueF() + (b.blueF() - a.blueF()) * amount)
