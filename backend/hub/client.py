@@ -31,6 +31,7 @@ from backend.hub.download_errors import (
 )
 from backend.hub.hf_cache import default_cache_dir, hf_home
 from backend.i18n import translate
+from backend.retry import Backoff
 
 if TYPE_CHECKING:
     import httpx2
@@ -45,6 +46,9 @@ LIBRARY_NAME = "deepseek-local"
 _TRUE = {"1", "on", "yes", "true"}
 _MAX_REDIRECTS = 10
 _RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+METADATA_BACKOFF = Backoff(attempts=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +154,16 @@ class Hub:
     def repo_page(self, repo: str) -> str:
         return f"{self.config.endpoint}/{repo}"
 
-    def snapshot(self, repo: str, revision: str = "main", *, attempts: int = 3) -> RepoSnapshot:
+    def snapshot(self, repo: str, revision: str = "main", *,
+                 backoff: Backoff = METADATA_BACKOFF) -> RepoSnapshot:
         """Every file of `repo` at `revision` (sizes, sha256) and the commit it resolved to."""
         self._check_online(repo)
         from huggingface_hub import HfApi
 
         api = HfApi(endpoint=self.config.endpoint, token=self._token_arg, library_name=LIBRARY_NAME)
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 info = api.model_info(repo, revision=revision, files_metadata=True)
                 break
@@ -164,7 +171,8 @@ class Hub:
                 translated = self._translate(err, repo=repo, revision=revision)
                 if not isinstance(translated, TransientNetworkError):
                     raise translated from err
-                if attempt == attempts:
+                delay = backoff.delay(attempt)
+                if delay is None:
                     raise HubUnreachableError(
                         translate(
                             "Hub",
@@ -172,7 +180,7 @@ class Hub:
                             "connection (and HF_ENDPOINT), then try again.",
                         ).format(endpoint=self.config.endpoint, repo=repo, reason=translated.reason)
                     ) from err
-                time.sleep(0.5 * 2 ** (attempt - 1))
+                time.sleep(delay)
         files = tuple(
             RemoteFile(
                 path=s.rfilename,

@@ -27,7 +27,16 @@ from backend.hub.download_errors import (
     RemoteFileNotFoundError,
 )
 from backend.hub.manifest import Manifest, ManifestEntry, ManifestFile
-from backend.hub.transfer import FileTransfer, JobProgress, OpenPart, RetryPolicy, open_part
+from backend.hub.transfer import (
+    FileTransfer,
+    JobProgress,
+    OpenPart,
+    RetryPolicy,
+    discard_partial,
+    lock_of,
+    open_part,
+    part_name,
+)
 from backend.hub.transfer_events import (
     DownloadControl,
     DownloadEvent,
@@ -42,6 +51,7 @@ from backend.hub.transfer_events import (
 )
 from backend.hub.verify import expected_hash, hash_file
 from backend.i18n import translate
+from backend.units import format_bytes
 
 # The hub serves files over 50 GB (decimal) only through xet, not plain HTTP.
 MAX_HTTP_FILE_SIZE = 50 * 1000**3
@@ -106,8 +116,8 @@ class DownloadPlan:
         """The partial file, named by content: a changed upstream file never resumes old bytes."""
         dest = self.destination
         if isinstance(dest, HFCacheDestination):
-            return hf_cache.blob_path(dest.cache_dir, self.repo, file.etag + ".part")
-        return dest.folder / ".cache" / "deepseek-local" / f"{file.etag}.part"
+            return hf_cache.blob_path(dest.cache_dir, self.repo, part_name(file.etag))
+        return dest.folder / ".cache" / "deepseek-local" / part_name(file.etag)
 
 
 def plan_download(
@@ -328,10 +338,10 @@ class Downloader:
                     "another folder.",
                 ).format(
                     what=what,
-                    needed=_gb(needed),
+                    needed=format_bytes(needed),
                     where=where,
-                    free=_gb(free),
-                    missing=_gb(needed - free),
+                    free=format_bytes(free),
+                    missing=format_bytes(needed - free),
                 )
             )
 
@@ -379,7 +389,7 @@ class Downloader:
             final = plan.final_path(file)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(part, final)
-        part.with_name(part.name + ".lock").unlink(missing_ok=True)
+        lock_of(part).unlink(missing_ok=True)
 
     def _completed(
         self,
@@ -426,8 +436,7 @@ class Downloader:
     ) -> DownloadResult:
         if control.discard_partial:
             for state in states:
-                state.part.unlink(missing_ok=True)
-                state.part.with_name(state.part.name + ".lock").unlink(missing_ok=True)
+                discard_partial(state.part)
         result = DownloadResult(FinishReason.CANCELLED, plan.repo, plan.commit, (), None)
         emit(JobFinished(result))
         return result
@@ -446,6 +455,3 @@ def _size_of(path: Path) -> int:
     except OSError:
         return -1
 
-
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 100_000_000 else f"{n / 1e6:.1f} MB"

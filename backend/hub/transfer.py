@@ -9,6 +9,7 @@ state cannot be saved: this is the only second read of any byte) and asks for th
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -37,22 +38,47 @@ from backend.hub.transfer_events import (
 )
 from backend.hub.verify import StreamHasher, expected_hash, feed_file, short
 from backend.i18n import translate
+from backend.retry import Backoff
+from backend.units import format_bytes
+
+log = logging.getLogger(__name__)
 
 Emit = Callable[[DownloadEvent], None]
 OpenPart = Callable[[Path], BinaryIO]
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
+DOWNLOAD_BACKOFF = Backoff(attempts=9, base_delay_s=1.0, max_delay_s=60.0, retry_after_limit_s=None)
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    max_attempts: int = 8  # consecutive failures without a single new byte
-    base_delay_s: float = 1.0  # doubles per failed attempt...
-    max_delay_s: float = 60.0  # ...up to this
+    # Counted in tries without a single new byte (a try that brings bytes starts over); a
+    # server's Retry-After is always sat out: a download has time.
+    backoff: Backoff = DOWNLOAD_BACKOFF
     stall_timeout_s: float = 30.0  # no byte for this long counts as a dropped connection
 
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        backoff = min(self.max_delay_s, self.base_delay_s * 2.0 ** (attempt - 1))
-        return max(backoff, retry_after or 0.0)
+
+PART_SUFFIX = ".part"
+
+
+def part_name(etag: str) -> str:
+    """A partial file's name: by content, so a changed upstream file never resumes old bytes."""
+    return etag + PART_SUFFIX
+
+
+def lock_of(part: Path) -> Path:
+    """The lock file that keeps a second process from appending to the same partial file."""
+    return part.with_name(part.name + ".lock")
+
+
+def discard_partial(part: Path) -> None:
+    """Delete a partial file and its lock; a file that cannot be deleted is logged, kept."""
+    for path in (part, lock_of(part)):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:
+            log.warning("could not delete the partial file %s: %s", path, err.strerror)
 
 
 def open_part(path: Path) -> BinaryIO:
@@ -136,7 +162,7 @@ class FileTransfer:
         self.offset = 0  # bytes written to `part` and fed to the hasher, always both
 
     def run(self) -> str | None:
-        lock = FileLock(self.part.with_name(self.part.name + ".lock"))
+        lock = FileLock(lock_of(self.part))
         if not lock.acquire(blocking=False):
             raise DownloadInProgressError(
                 translate(
@@ -222,7 +248,8 @@ class FileTransfer:
                 continue
             except TransientNetworkError as err:
                 failures = 1 if self.offset > before else failures + 1
-                if failures > self.policy.max_attempts:
+                delay = self.policy.backoff.delay(failures, err.retry_after)
+                if delay is None:
                     raise HubUnreachableError(
                         translate(
                             "DownloadJob",
@@ -238,12 +265,11 @@ class FileTransfer:
                             size=size,
                         )
                     ) from err
-                delay = self.policy.delay(failures, err.retry_after)
                 self.emit(
                     Retrying(
                         self.file.path,
                         failures,
-                        self.policy.max_attempts,
+                        self.policy.backoff.attempts - 1,
                         delay,
                         err.reason,
                         self.offset,
@@ -315,7 +341,7 @@ class FileTransfer:
                     folder=self.part.parent,
                     done=self.offset,
                     size=self.file.size,
-                    missing=_size(self.file.size - self.offset),
+                    missing=format_bytes(self.file.size - self.offset),
                 )
             ) from err
 
@@ -327,6 +353,3 @@ class FileTransfer:
         self.progress.rewind(self.offset)
         self.offset = 0
 
-
-def _size(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 100_000_000 else f"{n / 1e6:.1f} MB"

@@ -339,7 +339,7 @@ def test_a_full_disk_says_how_much_to_free_and_where(
     assert job.message.text() == (
         f"The disk is full: writing {first.name} to {part.parent} failed after {kept} of "
         f"{first.stat().st_size} bytes. The partial file was kept; free up at least "
-        f"{(first.stat().st_size - kept) / 1e6:.1f} MB and run the download again to resume.")
+        f"{format_bytes(first.stat().st_size - kept)} and run the download again to resume.")
     assert job.hint.text() == (
         f"Free {format_bytes(total - kept)} on {mount_point(part.parent)} and retry.")
     assert job.retry_button.isVisible()

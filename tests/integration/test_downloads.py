@@ -43,6 +43,8 @@ from backend.hub.transfer_events import (
     Retrying,
     Verifying,
 )
+from backend.retry import Backoff
+from backend.units import format_bytes
 from tests.support.fake_hub import FakeHub, Fault
 from tests.support.hub_setup import (
     DISTILL_FILE,
@@ -56,7 +58,8 @@ from tests.support.hub_setup import (
 
 pytest_plugins = ["tests.support.hub_fixtures"]
 
-FAST = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, stall_timeout_s=0.5)
+FAST = RetryPolicy(Backoff(attempts=4, base_delay_s=0.01, max_delay_s=0.05),
+                   stall_timeout_s=0.5)
 PART2 = f"DeepSeek-R1-{R1_QUANT}/DeepSeek-R1-{R1_QUANT}-00002-of-00003.gguf"
 
 
@@ -473,7 +476,7 @@ def test_a_full_disk_keeps_the_partial_file_for_resuming(r1: Setup, samples: Sam
     assert part.read_bytes() == first.read_bytes()[:kept]
     assert str(caught.value) == (
         f"The disk is full: writing {first.name} to {part.parent} failed after {kept} of {size} "
-        f"bytes. The partial file was kept; free up at least {(size - kept) / 1e6:.1f} MB and run "
+        f"bytes. The partial file was kept; free up at least {format_bytes(size - kept)} and run "
         "the download again to resume."
     )
     assert r1.downloader.run(plan).completed

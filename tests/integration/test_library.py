@@ -14,6 +14,7 @@ from backend.hub.downloader import Downloader, FolderDestination, plan_download
 from backend.hub.library import Library, ModelSource, ModelState
 from backend.hub.manifest import Manifest
 from backend.hub.transfer import RetryPolicy
+from backend.retry import Backoff
 from tests.support.fake_hub import FakeHub
 from tests.support.hub_setup import (
     DISTILL_FILE,
@@ -27,7 +28,7 @@ from tests.support.hub_setup import (
 
 pytest_plugins = ["tests.support.hub_fixtures"]
 
-FAST = RetryPolicy(max_attempts=2, base_delay_s=0.01, stall_timeout_s=1.0)
+FAST = RetryPolicy(Backoff(attempts=3, base_delay_s=0.01), stall_timeout_s=1.0)
 NAME = f"DeepSeek-R1-{R1_QUANT}"
 
 

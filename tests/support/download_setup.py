@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Slot
 from backend.engine.offload import GpuBudget, Machine
 from backend.hub.catalog import Catalog, load_catalog
 from backend.hub.transfer import RetryPolicy, open_part
+from backend.retry import Backoff
 from backend.settings import Settings as AppSettings
 from tests.support.hub_setup import DISTILL_REPO, R1_QUANT, R1_REPO
 
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 MakeManager = Callable[..., "DownloadManager"]
 
 # Stalls end after 0.5 s, so a pause or cancel on a held connection lands quickly.
-FAST = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, stall_timeout_s=0.5)
+FAST = RetryPolicy(Backoff(attempts=4, base_delay_s=0.01, max_delay_s=0.05),
+                   stall_timeout_s=0.5)
 GPU_MACHINE = Machine((GpuBudget("Test GPU", 24_000_000_000, 24_000_000_000, 1000.0),),
                       ram_available=64_000_000_000, ram_bandwidth_gbs=60.0)
 PART1 = f"DeepSeek-R1-{R1_QUANT}/DeepSeek-R1-{R1_QUANT}-00001-of-00003.gguf"

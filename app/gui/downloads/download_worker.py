@@ -44,7 +44,7 @@ from backend.hub.downloader import (
     plan_download,
 )
 from backend.hub.manifest import Manifest
-from backend.hub.transfer import OpenPart, RetryPolicy
+from backend.hub.transfer import OpenPart, RetryPolicy, discard_partial
 from backend.hub.transfer import open_part as default_open_part
 from backend.hub.transfer_events import DownloadControl, DownloadEvent, DownloadProgress
 from backend.units import format_bytes
@@ -286,11 +286,7 @@ def disk_hint(plan: DownloadPlan) -> str:
 def discard(parts: tuple[str, ...]) -> None:
     """Delete partial files (and their lock files)."""
     for part in parts:
-        for path in (Path(part), Path(part + ".lock")):
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as err:
-                log.warning("could not delete the partial file %s: %s", path, err)
+        discard_partial(Path(part))
 
 
 def volume_of(path: Path) -> Path:
