@@ -16,23 +16,13 @@ from backend.engine.local_engine import LocalEngine
 from backend.paths import app_paths
 from backend.settings import load_settings
 from tests.gui.conftest import MakeApp
-
-SCRIPT = 'root ::= "Let me think about it." "</think>" "\\n\\nThe answer is **4**."'
+from tests.support.gui import SCRIPT, send
 
 
 @pytest.fixture
 def make_app(make_app: MakeApp) -> MakeApp:
     """Answers follow SCRIPT unless a test scripts its own."""
     return functools.partial(make_app, grammar=SCRIPT)
-
-
-def send(qtbot: QtBot, app: AppController, text: str) -> str:
-    app.window.composer.set_text(text)
-    # Wait on the GUI-thread controller, never on the worker's own signals.
-    with qtbot.waitSignal(app.chat.generating_changed, timeout=60_000,
-                          check_params_cb=lambda busy: not busy):
-        qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
-    return app.window.chat_view.message_ids()[-1]
 
 
 def test_send_a_message_and_see_the_answer(qtbot: QtBot, make_app, r1_model: Path) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from app.gui.app_controller import AppController
 from app.gui.settings_controller import open_settings_dialog
 from backend.paths import app_paths
 from backend.remote.connections import (
@@ -24,10 +23,9 @@ from backend.remote.connections import (
 from backend.settings import Settings, save_settings
 from tests.gui.conftest import MakeApp
 from tests.support.fake_openai import API_KEY, FakeOpenAI
+from tests.support.gui import SCRIPT, send
 from tests.support.remote_fixtures import connection_to
 from ui.model_bar import ModelBar
-
-SCRIPT = 'root ::= "Let me think about it." "</think>" "\\n\\nThe answer is **4**."'
 
 
 @pytest.fixture
@@ -46,14 +44,6 @@ def choose(bar: ModelBar, key: str) -> None:
     assert index >= 0, f"{key} is not in the picker"
     bar.picker.setCurrentIndex(index)
     bar.picker.activated.emit(index)
-
-
-def send(qtbot: QtBot, app: AppController, text: str) -> str:
-    app.window.composer.set_text(text)
-    with qtbot.waitSignal(app.chat.generating_changed, timeout=30_000,
-                          check_params_cb=lambda busy: not busy):
-        qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
-    return app.window.chat_view.message_ids()[-1]
 
 
 def test_switch_a_conversation_to_a_server_and_back(qtbot: QtBot, make_app: MakeApp,

@@ -3,15 +3,12 @@ the user can meet, each with its exact message."""
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import os
 import shutil
 import threading
 from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Self
 
 import pytest
 
@@ -30,7 +27,7 @@ from backend.hub.download_errors import (
 )
 from backend.hub.downloader import Downloader, DownloadPlan, FolderDestination, plan_download
 from backend.hub.manifest import Manifest
-from backend.hub.transfer import RetryPolicy, open_part
+from backend.hub.transfer import RetryPolicy
 from backend.hub.transfer_events import (
     DownloadControl,
     DownloadEvent,
@@ -45,6 +42,7 @@ from backend.hub.transfer_events import (
 )
 from backend.retry import Backoff
 from backend.units import format_bytes
+from tests.support.download_setup import FullDisk
 from tests.support.fake_hub import FakeHub, Fault
 from tests.support.hub_setup import (
     DISTILL_FILE,
@@ -434,38 +432,9 @@ def test_not_enough_disk_space_is_found_before_any_byte(
     assert r1.fake.gets() == []
 
 
-class _FullDisk:
-    """A partial file whose disk fills after `room` bytes: writes then fail with ENOSPC."""
-
-    def __init__(self, room: int) -> None:
-        self.room = room
-
-    def __call__(self, path: Path) -> BinaryIO:
-        inner = open_part(path)
-        room = self
-
-        class Writer:
-            def write(self, data: memoryview) -> int:
-                if len(data) > room.room:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                room.room -= len(data)
-                return inner.write(data)  # type: ignore[return-value]
-
-            def __getattr__(self, name: str) -> object:
-                return getattr(inner, name)
-
-            def __enter__(self) -> Self:
-                return self
-
-            def __exit__(self, *exc: object) -> None:
-                inner.close()
-
-        return Writer()  # type: ignore[return-value]
-
-
 def test_a_full_disk_keeps_the_partial_file_for_resuming(r1: Setup, samples: Samples) -> None:
     plan = r1_plan(r1)
-    full = Downloader(r1.hub, r1.manifest, policy=FAST, open_part=_FullDisk(1_000_000))
+    full = Downloader(r1.hub, r1.manifest, policy=FAST, open_part=FullDisk(1_000_000))
     with pytest.raises(DiskFullError) as caught:
         full.run(plan)
     [part] = list((r1.tmp / "hf-cache").rglob("*.part"))

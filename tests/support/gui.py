@@ -1,10 +1,31 @@
-"""GUI test helpers: a hand-set clock, and reading a QTextDocument the way a user sees it."""
+"""GUI test helpers: a scripted answer and sending a message as the user does, a hand-set clock,
+and reading a QTextDocument the way a user sees it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextEdit
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from app.gui.app_controller import AppController
+
+# A GBNF grammar that makes the tiny model reason, then answer, always the same words.
+SCRIPT = 'root ::= "Let me think about it." "</think>" "\\n\\nThe answer is **4**."'
+
+
+def send(qtbot: QtBot, app: AppController, text: str, timeout: int = 60_000) -> str:
+    """Type `text`, click Send and wait for the answer to end; the answer's message id."""
+    app.window.composer.set_text(text)
+    # Wait on the GUI-thread controller, never on the worker's own signals.
+    with qtbot.waitSignal(app.chat.generating_changed, timeout=timeout,
+                          check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
+    return str(app.window.chat_view.message_ids()[-1])
 
 
 class FakeClock:
