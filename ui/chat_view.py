@@ -16,9 +16,10 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from backend.chat.messages import MessageState
 from ui.message_widget import MessageWidget
 from ui.theme import tones
-from ui.view_models import MessageState, MessageView
+from ui.view_models import MessageView
 
 log = logging.getLogger(__name__)
 

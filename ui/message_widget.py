@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backend.chat.messages import MessageState
 from ui.markdown.markdown_view import MarkdownView
 from ui.message_editor import MessageEditor
 from ui.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
-from ui.view_models import MessageState, MessageView
+from ui.view_models import MessageView
 
 Clock = Callable[[], float]
 BUBBLE_SHARE = 0.8  # the widest a user's bubble gets, as a share of the column

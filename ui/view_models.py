@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class MessageState(StrEnum):
-    COMPLETE = "complete"
-    STREAMING = "streaming"
-    INTERRUPTED = "interrupted"  # the app closed (or crashed) while the answer was written
-    CANCELLED = "cancelled"  # the user pressed Stop
-    ERROR = "error"
+from backend.chat.messages import MessageState
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,25 +21,19 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from app.gui.generation_worker import GenerateRequest, GenerationThread
 from app.gui.view_feed import ViewFeed
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import ChatRequest, Role, Sampling
+from backend.chat.messages import ChatRequest, MessageState, Role, Sampling
 from backend.store.conversations import (
     ConversationStore,
-    MessageState,
     StoredMessage,
     title_from_first_message,
 )
 from ui.conversation_list import ConversationItem
 from ui.main_window import MainWindow
-from ui.view_models import MessageState as ViewState
 from ui.view_models import MessageView
 
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 0.5
-# Notices are saved in English, the conversation outliving a change of interface language, and
-# shown translated (`_notice_text`).
-STOPPED = "Stopped."
-LENGTH_LIMIT = "The answer reached the length limit."
 
 
 @dataclass
@@ -292,14 +286,11 @@ class ChatController(QObject):
             s.thinking_seconds = time.monotonic() - s.started
         cancelled = stats.finish_reason is FinishReason.CANCELLED
         state = MessageState.CANCELLED if cancelled else MessageState.COMPLETE
-        notice = STOPPED if cancelled else (
-            LENGTH_LIMIT if stats.finish_reason is FinishReason.LENGTH else "")
         self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
-                                  thinking_seconds=s.thinking_seconds, stats=stats, state=state,
-                                  error=notice or None)
-        self.window.chat_view.finish_message(message_id, state=ViewState(state.value),
+                                  thinking_seconds=s.thinking_seconds, stats=stats, state=state)
+        self.window.chat_view.finish_message(message_id, state=state,
                                              stats_text=stats_text(stats),
-                                             notice=_notice_text(notice),
+                                             notice=_finish_notice(stats.finish_reason),
                                              thinking_seconds=s.thinking_seconds)
         self.models.show_stats(stats)
         self._end()
@@ -313,7 +304,7 @@ class ChatController(QObject):
         self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
                                   thinking_seconds=s.thinking_seconds, stats=None,
                                   state=MessageState.ERROR, error=error)
-        self.window.chat_view.finish_message(message_id, state=ViewState.ERROR, notice=error,
+        self.window.chat_view.finish_message(message_id, state=MessageState.ERROR, notice=error,
                                              thinking_seconds=s.thinking_seconds)
         self._end()
 
@@ -368,14 +359,13 @@ def stats_text(stats: GenerationStats) -> str:
     ).format(tps=stats.decode_tps, ttft=stats.ttft_s, tokens=stats.completion_tokens)
 
 
-def _notice_text(notice: str) -> str:
-    """A saved notice in the interface language (an error message is shown as it was saved)."""
-    translated = {
-        STOPPED: QCoreApplication.translate("ChatController", "Stopped."),
-        LENGTH_LIMIT: QCoreApplication.translate(
-            "ChatController", "The answer reached the length limit."),
-    }
-    return translated.get(notice, notice)
+def _finish_notice(reason: FinishReason | None) -> str:
+    """What the answer's end says under it, in the interface language."""
+    if reason is FinishReason.CANCELLED:
+        return QCoreApplication.translate("ChatController", "Stopped.")
+    if reason is FinishReason.LENGTH:
+        return QCoreApplication.translate("ChatController", "The answer reached the length limit.")
+    return ""
 
 
 def _view(message: StoredMessage) -> MessageView:
@@ -384,14 +374,16 @@ def _view(message: StoredMessage) -> MessageView:
         notice = QCoreApplication.translate(
             "ChatController", "Interrupted: the app closed while this answer was being written.")
     elif message.error:
-        notice = _notice_text(message.error)
+        notice = message.error  # shown as the user was told when it failed
+    else:
+        notice = _finish_notice(message.finish_reason)
     return MessageView(
         id=message.id,
         role=str(message.role),
         content=message.content,
         reasoning=message.reasoning,
         thinking_seconds=message.thinking_seconds,
-        state=ViewState(message.state.value),
+        state=message.state,
         stats_text=stats_text(message.stats) if message.stats else "",
         notice=notice,
     )

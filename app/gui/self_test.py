@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
 from app.gui.app_controller import AppController
-from backend.store.conversations import MessageState
+from backend.chat.messages import MessageState
 
 log = logging.getLogger(__name__)
 

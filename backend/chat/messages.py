@@ -16,6 +16,16 @@ class Role(StrEnum):
     ASSISTANT = "assistant"
 
 
+class MessageState(StrEnum):
+    """Where a message is in its life: the store keeps it, the chat view shows it."""
+
+    COMPLETE = "complete"
+    STREAMING = "streaming"  # being written now, or the app died while writing it
+    INTERRUPTED = "interrupted"  # the app died mid-answer; the partial text is kept
+    ERROR = "error"  # generation failed; the message says why; never sent back to the model
+    CANCELLED = "cancelled"  # the user pressed stop; the partial text is kept
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Role

@@ -40,10 +40,10 @@ from backend.hub.transfer import (
 from backend.hub.transfer_events import (
     DownloadControl,
     DownloadEvent,
+    DownloadOutcome,
     DownloadResult,
     FileStarted,
     FileVerified,
-    FinishReason,
     InstalledFile,
     JobFinished,
     JobStarted,
@@ -422,7 +422,7 @@ class Downloader:
                 )
             )
         result = DownloadResult(
-            FinishReason.COMPLETED, plan.repo, plan.commit, tuple(installed), model_path
+            DownloadOutcome.COMPLETED, plan.repo, plan.commit, tuple(installed), model_path
         )
         emit(JobFinished(result))
         return result
@@ -437,7 +437,7 @@ class Downloader:
         if control.discard_partial:
             for state in states:
                 discard_partial(state.part)
-        result = DownloadResult(FinishReason.CANCELLED, plan.repo, plan.commit, (), None)
+        result = DownloadResult(DownloadOutcome.CANCELLED, plan.repo, plan.commit, (), None)
         emit(JobFinished(result))
         return result
 

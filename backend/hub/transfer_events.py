@@ -80,7 +80,9 @@ class DownloadControl:
             return False
 
 
-class FinishReason(StrEnum):
+class DownloadOutcome(StrEnum):
+    """How a download job ended (an error is raised instead)."""
+
     COMPLETED = "completed"  # every file is in place and verified
     CANCELLED = "cancelled"
 
@@ -163,7 +165,7 @@ class InstalledFile:
 
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
-    reason: FinishReason
+    reason: DownloadOutcome
     repo: str
     commit: str
     files: tuple[InstalledFile, ...]
@@ -171,7 +173,7 @@ class DownloadResult:
 
     @property
     def completed(self) -> bool:
-        return self.reason is FinishReason.COMPLETED
+        return self.reason is DownloadOutcome.COMPLETED
 
 
 @dataclass(frozen=True, slots=True)

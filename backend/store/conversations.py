@@ -15,13 +15,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from backend.chat.events import GenerationStats
-from backend.chat.messages import ChatMessage, Role
+from backend.chat.events import FinishReason, GenerationStats
+from backend.chat.messages import ChatMessage, MessageState, Role
 from backend.errors import AppError
 from backend.i18n import translate
 from backend.store import export
@@ -34,7 +33,7 @@ from backend.store.database import (
 )
 
 __all__ = [
-    "Conversation", "ConversationStore", "MessageState", "NotFoundError", "StoreDamagedError",
+    "Conversation", "ConversationStore", "NotFoundError", "StoreDamagedError",
     "StoreError", "StoredMessage", "title_from_first_message",
 ]
 
@@ -46,14 +45,6 @@ TITLE_WIDTH = 40  # display columns: a Chinese character counts two
 
 class NotFoundError(AppError, LookupError):
     """No conversation or message with that id (deleted meanwhile, perhaps by another window)."""
-
-
-class MessageState(StrEnum):
-    COMPLETE = "complete"
-    STREAMING = "streaming"  # being written now, or the app died while writing it
-    INTERRUPTED = "interrupted"  # the app died mid-answer; the partial text is kept
-    ERROR = "error"  # generation failed; `error` says why; never sent back to the model
-    CANCELLED = "cancelled"  # the user pressed stop; the partial text is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +71,15 @@ class StoredMessage:
     model: str | None
     stats: GenerationStats | None
     state: MessageState
-    error: str | None  # the error, or a notice such as "Stopped."
+    error: str | None  # why generation failed (state ERROR), as the user was told
     created_at: float
     updated_at: float
+    finish_reason: FinishReason | None = None  # why a finished answer ended
 
 
 _MESSAGE_COLUMNS = (
     "id, conversation_id, position, role, content, reasoning, thinking_seconds, model, stats, "
-    "state, error, created_at, updated_at"
+    "state, error, created_at, updated_at, finish_reason"
 )
 _CONVERSATION_SELECT = (
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.deep_thinking, c.model, c.engine, "
@@ -240,7 +232,7 @@ class ConversationStore:
             ).fetchone()
             db.execute(
                 f"INSERT INTO messages ({_MESSAGE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?, ?, NULL)",
                 (message_id, conversation_id, position, Role(role).value, content, reasoning,
                  model, MessageState(state).value, now, now),
             )
@@ -273,13 +265,18 @@ class ConversationStore:
         self, message_id: str, *, content: str, reasoning: str, thinking_seconds: float | None,
         stats: GenerationStats | None, state: MessageState, error: str | None = None,
     ) -> None:
+        """Settle an answer: `stats` (and its finish reason) when it ended, `error` if it
+        failed."""
         if state is MessageState.STREAMING:
             raise ValueError("finish_message needs a final state, not 'streaming'")
         stats_json = None if stats is None else json.dumps(export.stats_to_dict(stats))
+        reason = None if stats is None else stats.finish_reason.value
         self._update_message(
             message_id,
-            "content = ?, reasoning = ?, thinking_seconds = ?, stats = ?, state = ?, error = ?",
-            (content, reasoning, thinking_seconds, stats_json, MessageState(state).value, error),
+            "content = ?, reasoning = ?, thinking_seconds = ?, stats = ?, state = ?, error = ?, "
+            "finish_reason = ?",
+            (content, reasoning, thinking_seconds, stats_json, MessageState(state).value, error,
+             reason),
         )
 
     @reports(lambda: translate("Store", "save the edit"))
@@ -378,7 +375,16 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         thinking_seconds=row["thinking_seconds"], model=row["model"],
         stats=_stats(row["stats"], row["id"]), state=MessageState(row["state"]),
         error=row["error"], created_at=row["created_at"], updated_at=row["updated_at"],
+        finish_reason=_finish_reason(row["finish_reason"]),
     )
+
+
+def _finish_reason(raw: str | None) -> FinishReason | None:
+    try:
+        return None if raw is None else FinishReason(raw)
+    except ValueError:  # written by a newer version: show the answer without the note
+        log.warning("unknown finish reason %r", raw)
+        return None
 
 
 def _stats(raw: str | None, message_id: str) -> GenerationStats | None:

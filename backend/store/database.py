@@ -69,9 +69,25 @@ def _schema_v1(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX messages_in_order ON messages (conversation_id, position)")
 
 
+def _finish_reason_v2(db: sqlite3.Connection) -> None:
+    """Why an answer ended becomes a value (`finish_reason`: stop, length, cancelled) instead of
+    English text in `error` ("Stopped.", "The answer reached the length limit."), which could not
+    follow a change of interface language; `error` keeps only real errors."""
+    db.execute("ALTER TABLE messages ADD COLUMN finish_reason TEXT")
+    db.execute("UPDATE messages SET finish_reason = 'cancelled', error = NULL "
+               "WHERE error = 'Stopped.'")
+    db.execute("UPDATE messages SET finish_reason = 'length', error = NULL "
+               "WHERE error = 'The answer reached the length limit.'")
+    db.execute("UPDATE messages SET finish_reason = 'cancelled' "
+               "WHERE state = 'cancelled' AND finish_reason IS NULL")
+    db.execute("UPDATE messages SET finish_reason = coalesce(json_extract(stats, "
+               "'$.finish_reason'), 'stop') WHERE role = 'assistant' AND state = 'complete' "
+               "AND finish_reason IS NULL")
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (PRAGMA user_version), inside
 # one transaction. To change the schema, append a function; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _finish_reason_v2]
 
 def open_database(path: Path, clock: Callable[[], float]) -> sqlite3.Connection:
     """Open (creating or migrating) the database at `path`.

@@ -106,6 +106,7 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
                 "model": m.model,
                 "state": m.state.value,
                 "error": m.error,
+                "finish_reason": m.finish_reason.value if m.finish_reason else None,
                 "stats": None if m.stats is None else stats_to_dict(m.stats),
                 "created_at": _iso(m.created_at),
                 "updated_at": _iso(m.updated_at),
@@ -136,9 +137,11 @@ def _note(message: StoredMessage) -> str:
                          "Interrupted: the app closed while this answer was being written.")
     if state == "streaming":
         return translate("StoreExport", "Still being written when exported.")
-    if state == "cancelled":
-        return message.error or translate("StoreExport", "Stopped.")
-    return message.error or ""
+    if state == "cancelled" or message.finish_reason is FinishReason.CANCELLED:
+        return translate("StoreExport", "Stopped.")
+    if message.finish_reason is FinishReason.LENGTH:
+        return translate("StoreExport", "The answer reached the length limit.")
+    return ""
 
 
 def _trim(text: str) -> str:

@@ -2129,6 +2129,10 @@
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
+    <message>
+        <source>The answer reached the length limit.</source>
+        <translation>回答已达到长度上限。</translation>
+    </message>
 </context>
 <context>
     <name>_EmptyState</name>

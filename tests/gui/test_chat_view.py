@@ -10,10 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QClipboard, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from backend.chat.messages import MessageState
 from tests.support.gui import FakeClock, anchor_point
 from ui.chat_view import BUILT_MESSAGES, ChatView
 from ui.reasoning_panel import format_duration
-from ui.view_models import MessageState, MessageView
+from ui.view_models import MessageView
 
 pytestmark = pytest.mark.gui
 

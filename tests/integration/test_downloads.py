@@ -31,9 +31,9 @@ from backend.hub.transfer import RetryPolicy
 from backend.hub.transfer_events import (
     DownloadControl,
     DownloadEvent,
+    DownloadOutcome,
     DownloadProgress,
     FileVerified,
-    FinishReason,
     JobFinished,
     Paused,
     Resumed,
@@ -103,7 +103,7 @@ def test_split_set_lands_verified_in_the_hf_cache(r1: Setup, samples: Samples) -
     events = Recorder()
     result = r1.downloader.run(r1_plan(r1), on_event=events)
 
-    assert result.reason is FinishReason.COMPLETED
+    assert result.reason is DownloadOutcome.COMPLETED
     cache = r1.tmp / "hf-cache"
     repo_dir = cache / "models--unsloth--DeepSeek-R1-GGUF"
     assert (repo_dir / "refs" / "main").read_text() == r1.commit
@@ -232,7 +232,7 @@ def test_a_cancelled_download_resumes_in_a_new_run(r1: Setup, samples: Samples) 
     slow = Downloader(r1.hub, r1.manifest, policy=FAST)
     r1.fake.add_fault(Fault(PART2, "stall", after=600_000, seconds=30))  # keeps the cut predictable
     first = slow.run(r1_plan(r1), control, cancel_midway)
-    assert first.reason is FinishReason.CANCELLED
+    assert first.reason is DownloadOutcome.CANCELLED
     [part] = list(
         (r1.tmp / "hf-cache" / "models--unsloth--DeepSeek-R1-GGUF" / "blobs").glob("*.part")
     )
@@ -276,7 +276,7 @@ def test_cancel_can_discard_the_partial_files(r1: Setup) -> None:
     r1.fake.add_fault(Fault(PART2, "stall", after=600_000, seconds=30))
     events = Recorder(then=cancel)
     result = r1.downloader.run(r1_plan(r1), control, events)
-    assert result.reason is FinishReason.CANCELLED and result.model_path is None
+    assert result.reason is DownloadOutcome.CANCELLED and result.model_path is None
     assert isinstance(events.events[-1], JobFinished)
     assert not list((r1.tmp / "hf-cache").rglob("*.part"))
 

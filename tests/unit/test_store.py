@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import ChatMessage, Role
+from backend.chat.messages import ChatMessage, MessageState, Role
 from backend.store import database
 from backend.store.conversations import (
     Conversation,
     ConversationStore,
-    MessageState,
     NotFoundError,
     StoreDamagedError,
     StoredMessage,
@@ -73,10 +72,10 @@ def raw(path: Path, sql: str) -> list[tuple[object, ...]]:
 # --- opening -----------------------------------------------------------------------------------
 
 
-def test_a_new_database_is_in_wal_mode_at_schema_1_with_foreign_keys(store: ConversationStore,
-                                                                     db_path: Path) -> None:
+def test_a_new_database_is_in_wal_mode_at_the_latest_schema_with_foreign_keys(
+        store: ConversationStore, db_path: Path) -> None:
     assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
-    assert raw(db_path, "PRAGMA user_version") == [(1,)]
+    assert raw(db_path, "PRAGMA user_version") == [(len(database.MIGRATIONS),)]
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     indexes = raw(db_path, "SELECT name FROM sqlite_master WHERE type = 'index' "
@@ -103,19 +102,53 @@ def test_a_second_migration_runs_once_when_appended(db_path: Path,
     ConversationStore(db_path).close()
     ConversationStore(db_path).close()
     assert calls == [1]
-    assert raw(db_path, "PRAGMA user_version") == [(2,)]
+    assert raw(db_path, "PRAGMA user_version") == [(len(database.MIGRATIONS),)]
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_path: Path) -> None:
     ConversationStore(db_path).close()
-    raw(db_path, "PRAGMA user_version = 7")
+    raw(db_path, "PRAGMA user_version = 70")
     with pytest.raises(StoreError) as info:
         ConversationStore(db_path)
     assert str(info.value) == (
         f"The conversation database at {db_path} was written by a newer version of DeepSeek "
-        "Local (schema 7; this version reads up to 1). Update the app."
+        f"Local (schema 70; this version reads up to {len(database.MIGRATIONS)}). Update the app."
     )
-    assert raw(db_path, "PRAGMA user_version") == [(7,)]
+    assert raw(db_path, "PRAGMA user_version") == [(70,)]
+
+
+def test_a_database_of_the_first_release_gets_finish_reasons(db_path: Path, clock: Clock,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schema 1 kept "Stopped." and the length-limit notice as English text in `error`."""
+    with monkeypatch.context() as old:
+        old.setattr(database, "MIGRATIONS", database.MIGRATIONS[:1])
+        ConversationStore(db_path, clock=clock).close()
+    stats = ('{"prompt_tokens": 9, "cached_tokens": 0, "completion_tokens": 3, "ttft_s": 0.1, '
+             '"prompt_tps": 90.0, "decode_tps": 30.0, "finish_reason": "%s"}')
+    rows = [  # id, role, state, error, stats: as the first release wrote them
+        ("u", "user", "complete", None, None),
+        ("stopped", "assistant", "cancelled", "Stopped.", stats % "cancelled"),
+        ("long", "assistant", "complete", "The answer reached the length limit.",
+         stats % "length"),
+        ("done", "assistant", "complete", None, stats % "stop"),
+        ("failed", "assistant", "error", "HTTP 500 from the server", None),
+    ]
+    db = sqlite3.connect(db_path)
+    db.execute("INSERT INTO conversations VALUES ('c', 'Old', 1, 1, 0, NULL, 'local')")
+    for position, (mid, role, state, error, stats_json) in enumerate(rows):
+        db.execute("INSERT INTO messages VALUES (?, 'c', ?, ?, 'text', '', NULL, NULL, ?, ?, ?, "
+                   "1, 1)", (mid, position, role, stats_json, state, error))
+    db.commit()
+    db.close()
+    with ConversationStore(db_path, clock=clock) as store:
+        got = {m.id: (m.state, m.finish_reason, m.error) for m in store.messages("c")}
+    assert got == {
+        "u": (MessageState.COMPLETE, None, None),
+        "stopped": (MessageState.CANCELLED, FinishReason.CANCELLED, None),
+        "long": (MessageState.COMPLETE, FinishReason.LENGTH, None),
+        "done": (MessageState.COMPLETE, FinishReason.STOP, None),
+        "failed": (MessageState.ERROR, None, "HTTP 500 from the server"),
+    }
 
 
 def test_a_garbage_file_is_moved_aside_and_a_new_database_started(tmp_path: Path,
@@ -337,7 +370,8 @@ def test_a_streamed_answer_is_saved_then_finished(store: ConversationStore,
     assert store.get_message(answer.id) == StoredMessage(
         id=answer.id, conversation_id=conversation.id, position=1, role=Role.ASSISTANT,
         content="It is 4.", reasoning="Adding two and two.", thinking_seconds=1.5, model="R1",
-        stats=STATS, state=MessageState.COMPLETE, error=None, created_at=T0, updated_at=T0 + 3)
+        stats=STATS, state=MessageState.COMPLETE, error=None, created_at=T0, updated_at=T0 + 3,
+        finish_reason=FinishReason.STOP)
     # A save arriving after the end changes nothing.
     assert store.save_stream(answer.id, "late", "late", 9.0) is False
     assert store.get_message(answer.id).content == "It is 4."
@@ -423,8 +457,8 @@ def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:
 _WRITER = """
 import sys
 from pathlib import Path
-from backend.chat.messages import Role
-from backend.store.conversations import ConversationStore, MessageState
+from backend.chat.messages import MessageState, Role
+from backend.store.conversations import ConversationStore
 
 store = ConversationStore(Path(sys.argv[1]))
 c = store.create_conversation("Crash")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import Role
-from backend.store.conversations import ConversationStore, MessageState
+from backend.chat.messages import MessageState, Role
+from backend.store.conversations import ConversationStore
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 STATS = GenerationStats(prompt_tokens=120, cached_tokens=100, completion_tokens=42, ttft_s=0.25,
@@ -127,6 +127,7 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
       "model": null,
       "state": "complete",
       "error": null,
+      "finish_reason": null,
       "stats": null,
       "created_at": "2023-11-14T22:13:20.000+00:00",
       "updated_at": "2023-11-14T22:13:20.000+00:00"
@@ -140,6 +141,7 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
       "model": "DeepSeek-R1-Distill-Qwen-7B",
       "state": "complete",
       "error": null,
+      "finish_reason": "stop",
       "stats": {{
         "prompt_tokens": 120,
         "cached_tokens": 100,
@@ -161,6 +163,7 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
       "model": null,
       "state": "complete",
       "error": null,
+      "finish_reason": null,
       "stats": null,
       "created_at": "2023-11-14T22:14:55.000+00:00",
       "updated_at": "2023-11-14T22:14:55.000+00:00"
@@ -174,6 +177,7 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
       "model": null,
       "state": "error",
       "error": "The model ran out of memory.",
+      "finish_reason": null,
       "stats": null,
       "created_at": "2023-11-14T22:14:55.000+00:00",
       "updated_at": "2023-11-14T22:14:55.000+00:00"
