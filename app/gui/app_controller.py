@@ -19,6 +19,7 @@ from app.gui.generation_worker import GenerationThread
 from app.gui.model_controller import ModelController
 from app.gui.translations import install_translations, prefer_simplified_chinese_fonts
 from backend import i18n
+from backend.chat.messages import EngineRef
 from backend.errors import AppError
 from backend.hub.library import Library
 from backend.paths import AppPaths
@@ -181,9 +182,9 @@ class AppController(QObject):
     def _on_composer_deep_thinking_toggled(self, on: bool) -> None:
         self.chat.remember_deep_thinking(on)
 
-    @Slot(str)
-    def _on_models_engine_changed(self, engine_id: str) -> None:
-        self.chat.remember_engine(engine_id)
+    @Slot(object)
+    def _on_models_engine_changed(self, engine: EngineRef) -> None:
+        self.chat.remember_engine(engine)
 
     @Slot(bool)
     def _on_models_loaded_changed(self, ready: bool) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from app.gui.generation_worker import GenerateRequest, GenerationThread
 from app.gui.view_feed import ViewFeed
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import ChatRequest, MessageState, Role, Sampling
+from backend.chat.messages import ChatRequest, EngineRef, MessageState, Role, Sampling
 from backend.store.conversations import (
     ConversationStore,
     StoredMessage,
@@ -115,10 +115,10 @@ class ChatController(QObject):
         if self.conversation_id:
             self.store.set_deep_thinking(self.conversation_id, on)
 
-    def remember_engine(self, engine_id: str) -> None:
+    def remember_engine(self, engine: EngineRef) -> None:
         """The user chose another engine: the open conversation keeps it from now on."""
         if self.conversation_id:
-            self.store.set_engine(self.conversation_id, engine_id)
+            self.store.set_engine(self.conversation_id, engine)
 
     def _refresh_sidebar(self) -> None:
         items = [ConversationItem(c.id, c.title, c.updated_at)
@@ -197,7 +197,7 @@ class ChatController(QObject):
         if self.conversation_id is None:
             conversation = self.store.create_conversation(
                 title_from_first_message(text), deep_thinking=self.deep_thinking(),
-                model=self.models.current_label(), engine=self.models.engine_id())
+                model=self.models.current_label(), engine=self.models.engine())
             self.conversation_id = conversation.id
             self.window.chat_view.set_messages([])
         user = self.store.add_message(self.conversation_id, Role.USER, text)
@@ -224,7 +224,7 @@ class ChatController(QObject):
         self._set_generating(True)
         self._refresh_sidebar()
         self.generation.generate(GenerateRequest(assistant.id, request,
-                                                 engine=self.models.engine_id()))
+                                                 engine=self.models.engine()))
 
     @Slot()
     def _on_composer_stop_requested(self) -> None:
@@ -349,8 +349,8 @@ class ModelContext(Protocol):
     def sampling(self) -> Sampling | None: ...
     def default_deep_thinking(self) -> bool: ...
     def show_stats(self, stats: GenerationStats) -> None: ...
-    def engine_id(self) -> str: ...
-    def use_engine(self, engine_id: str) -> None: ...
+    def engine(self) -> EngineRef: ...
+    def use_engine(self, engine: EngineRef) -> None: ...
 
 
 def stats_text(stats: GenerationStats) -> str:

@@ -23,11 +23,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.gui.crash import bug_notice, reporting_bugs
 from backend.chat.events import AnswerDelta, Engine, Finished, Heartbeat, ReasoningDelta
-from backend.chat.messages import ChatRequest
+from backend.chat.messages import LOCAL_ENGINE, ChatRequest, EngineRef
 from backend.engine.local_engine import LoadCancelled, LoadSettings, LocalEngine
 from backend.engine.offload import Machine
 from backend.errors import AppError
-from backend.store.conversations import LOCAL_ENGINE
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class LoadRequest:
 class GenerateRequest:
     id: str  # the assistant message being written
     chat: ChatRequest
-    engine: str = LOCAL_ENGINE  # "local" (the llama.cpp model) or a remote engine's id
+    engine: EngineRef = LOCAL_ENGINE  # the llama.cpp model, or a server connection
 
 
 class GenerationWorker(QObject):
@@ -79,7 +78,7 @@ class GenerationWorker(QObject):
         self._last_progress = 0.0
         self._stops: dict[str, threading.Event] = {}
         self._stops_lock = threading.Lock()  # also guards the two below
-        self._remotes: dict[str, Engine] = {}  # engine id -> engine that needs no load
+        self._remotes: dict[EngineRef, Engine] = {}  # the engines that need no load
         self._running: Engine | None = None
 
     # -- thread-safe controls (called from the GUI thread) ---------------------------------------
@@ -89,8 +88,8 @@ class GenerationWorker(QObject):
         with self._stops_lock:
             return self._stops.setdefault(request_id, threading.Event())
 
-    def set_engines(self, engines: Mapping[str, Engine]) -> None:
-        """Replace the remote engines, by engine id. A running answer keeps its engine."""
+    def set_engines(self, engines: Mapping[EngineRef, Engine]) -> None:
+        """Replace the remote engines. A running answer keeps its engine."""
         with self._stops_lock:
             self._remotes = dict(engines)
 
@@ -140,7 +139,7 @@ class GenerationWorker(QObject):
     def generate(self, request: GenerateRequest) -> None:
         """Answer with the request's engine: the local model, or a remote server."""
         with self._stops_lock:
-            engine = (self.engine if request.engine == LOCAL_ENGINE
+            engine = (self.engine if request.engine.is_local
                       else self._remotes.get(request.engine))
             self._running = engine
         try:

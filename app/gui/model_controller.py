@@ -6,7 +6,7 @@ controller only sends requests and shows the worker's signals. Which model answe
 thinking on or off is decided by `backend.chat.pairing`.
 
 Remote connections (OpenAI-compatible servers) sit in the same picker. Choosing one makes it the
-engine (`engine_id`) that answers: it needs no load, the local model stays loaded meanwhile, and
+engine (`engine()`) that answers: it needs no load, the local model stays loaded meanwhile, and
 the Deep thinking toggle follows the connection's `ThinkingControl`.
 """
 
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.gui.generation_worker import GenerationThread, LoadRequest
 from backend.chat.events import GenerationStats
 from backend.chat.family import ThinkingMode
-from backend.chat.messages import Sampling
+from backend.chat.messages import LOCAL_ENGINE, EngineRef, Sampling
 from backend.chat.pairing import Candidate, ToggleAction, decide
 from backend.engine.local_engine import LoadedModel, LoadSettings
 from backend.engine.offload import Machine
@@ -34,7 +34,6 @@ from backend.hub.library import Library, LibraryModel
 from backend.remote.connections import Connection, ThinkingControl
 from backend.remote.remote_engine import RemoteEngine
 from backend.settings import Settings
-from backend.store.conversations import LOCAL_ENGINE
 from backend.units import format_bytes
 from ui.main_window import MainWindow
 from ui.model_bar import ModelChoice
@@ -61,14 +60,14 @@ class ModelController(QObject):
         download_offered(str): nothing installed can reason; open the model manager filtered by
             this family.
         settings_changed(object): new `Settings` to save (e.g. the last model).
-        engine_changed(str): the user chose another engine ("local" or a connection's engine
-            id) for the open conversation.
+        engine_changed(object): the user chose another engine (an `EngineRef`) for the open
+            conversation.
     """
 
     loaded_changed = Signal(bool)
     download_offered = Signal(str)
     settings_changed = Signal(object)
-    engine_changed = Signal(str)
+    engine_changed = Signal(object)
 
     def __init__(self, window: MainWindow, generation: GenerationThread, settings: Settings,
                  library: Library, connections: Sequence[Connection] = ()) -> None:
@@ -136,9 +135,9 @@ class ModelController(QObject):
         choices = [m.choice() for m in self.installed]
         if current and all(c.key != current.key for c in choices):  # opened from a file
             choices.append(current.choice())
-        choices += [ModelChoice(c.engine_id, f"☁ {c.label}", c.endpoint.url())
+        choices += [ModelChoice(str(c.engine), f"☁ {c.label}", c.endpoint.url())
                     for c in self.connections]
-        key = self.remote.engine_id if self.remote else current.key if current else None
+        key = str(self.remote.engine) if self.remote else current.key if current else None
         self.window.model_bar.set_models(choices, key)
 
     # -- remote connections ---------------------------------------------------------------------
@@ -146,9 +145,9 @@ class ModelController(QObject):
     def set_connections(self, connections: Sequence[Connection]) -> None:
         """The configured servers (at start, and after Settings); the worker gets their engines."""
         self.connections = list(connections)
-        self.generation.worker.set_engines({c.engine_id: RemoteEngine(c) for c in connections})
+        self.generation.worker.set_engines({c.engine: RemoteEngine(c) for c in connections})
         if self.remote is not None:
-            edited = self.connection(self.remote.engine_id)
+            edited = self.connection(self.remote.engine)
             self._select(edited)
             if edited is None:  # removed while in use
                 self.engine_changed.emit(LOCAL_ENGINE)
@@ -156,19 +155,19 @@ class ModelController(QObject):
             self._show_choices()
             self._update_ready()
 
-    def connection(self, engine_id: str) -> Connection | None:
-        return next((c for c in self.connections if c.engine_id == engine_id), None)
+    def connection(self, engine: EngineRef) -> Connection | None:
+        return next((c for c in self.connections if c.engine == engine), None)
 
-    def engine_id(self) -> str:
-        """Which engine answers now: "local" or the connection's engine id."""
-        return self.remote.engine_id if self.remote is not None else LOCAL_ENGINE
+    def engine(self) -> EngineRef:
+        """Which engine answers now: the local model or a connection."""
+        return self.remote.engine if self.remote is not None else LOCAL_ENGINE
 
-    def use_engine(self, engine_id: str) -> None:
-        """Answer with `engine_id` (a conversation was opened). A connection removed since then
+    def use_engine(self, engine: EngineRef) -> None:
+        """Answer with `engine` (a conversation was opened). A connection removed since then
         leaves the local model in charge, with a note."""
-        connection = self.connection(engine_id)
+        connection = self.connection(engine)
         self._select(connection)
-        if connection is None and engine_id != LOCAL_ENGINE:
+        if connection is None and not engine.is_local:
             self.window.model_bar.show_message(self.tr(
                 "The server connection this conversation used was removed; the local model "
                 "answers it now."))
@@ -264,11 +263,11 @@ class ModelController(QObject):
 
     @Slot(str)
     def _on_bar_model_chosen(self, key: str) -> None:
-        connection = self.connection(key)
+        connection = self.connection(EngineRef.parse(key))
         if connection is not None or self.remote is not None:
             if connection != self.remote:
                 self._select(connection)
-                self.engine_changed.emit(self.engine_id())
+                self.engine_changed.emit(self.engine())
                 if connection is not None and connection.thinking in (ThinkingControl.ALWAYS,
                                                                       ThinkingControl.NEVER):
                     self.window.composer.set_deep_thinking(

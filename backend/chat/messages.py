@@ -16,6 +16,32 @@ class Role(StrEnum):
     ASSISTANT = "assistant"
 
 
+@dataclass(frozen=True, slots=True)
+class EngineRef:
+    """Which engine answers a conversation: the local llama.cpp model, or a saved server
+    connection. Conversations keep it (as `str(ref)`: "local" or "remote:<connection id>")."""
+
+    connection_id: str | None = None  # None: the local model
+
+    @property
+    def is_local(self) -> bool:
+        return self.connection_id is None
+
+    @classmethod
+    def parse(cls, text: str) -> EngineRef:
+        """The reference a conversation stored; anything but a remote one is the local model."""
+        if text.startswith(_REMOTE_PREFIX) and len(text) > len(_REMOTE_PREFIX):
+            return cls(text[len(_REMOTE_PREFIX):])
+        return LOCAL_ENGINE
+
+    def __str__(self) -> str:
+        return "local" if self.connection_id is None else _REMOTE_PREFIX + self.connection_id
+
+
+_REMOTE_PREFIX = "remote:"
+LOCAL_ENGINE = EngineRef()
+
+
 class MessageState(StrEnum):
     """Where a message is in its life: the store keeps it, the chat view shows it."""
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from backend.chat.messages import EngineRef
 from backend.errors import AppError, InvalidOptionError
 from backend.i18n import translate
 from backend.json_file import JsonFile
@@ -25,7 +26,6 @@ from backend.remote.http_client import CONNECT_TIMEOUT, READ_TIMEOUT, Endpoint, 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-ENGINE_PREFIX = "remote:"
 
 
 class ConnectionsError(AppError, OSError):
@@ -84,9 +84,9 @@ class Connection:
         return cls(id=uuid.uuid4().hex[:12], name=name, base_url=base_url, model=model, **kw)
 
     @property
-    def engine_id(self) -> str:
-        """What conversations store in their `engine` column."""
-        return ENGINE_PREFIX + self.id
+    def engine(self) -> EngineRef:
+        """How conversations answered by this connection refer to it."""
+        return EngineRef(self.id)
 
     @property
     def endpoint(self) -> Endpoint:
@@ -153,11 +153,6 @@ def mask_key(key: str | None) -> str:
         return "•" * 8
     head = key[:3] if key[:3] in ("sk-", "hf_") else ""
     return f"{head}…{key[-4:]}"
-
-
-def engine_connection_id(engine_id: str) -> str | None:
-    """The connection id in an engine id ("remote:abc" → "abc"); None for the local engine."""
-    return engine_id[len(ENGINE_PREFIX):] if engine_id.startswith(ENGINE_PREFIX) else None
 
 
 def load_connections(path: Path) -> list[Connection]:

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Self
 
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import ChatMessage, MessageState, Role
+from backend.chat.messages import LOCAL_ENGINE, ChatMessage, EngineRef, MessageState, Role
 from backend.errors import AppError
 from backend.i18n import translate
 from backend.store import export
@@ -39,7 +39,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LOCAL_ENGINE = "local"
 TITLE_WIDTH = 40  # display columns: a Chinese character counts two
 
 
@@ -55,7 +54,7 @@ class Conversation:
     updated_at: float  # last use: a message added, or `touch`
     deep_thinking: bool
     model: str | None  # label or path of the model last used
-    engine: str  # "local", or a remote connection's engine id ("remote:…")
+    engine: EngineRef
     message_count: int = 0
 
 
@@ -122,7 +121,7 @@ class ConversationStore:
     @reports(lambda: translate("Store", "create a conversation"))
     def create_conversation(
         self, title: str = "", *, deep_thinking: bool = False, model: str | None = None,
-        engine: str = LOCAL_ENGINE,
+        engine: EngineRef = LOCAL_ENGINE,
     ) -> Conversation:
         now = self._clock()
         conversation = Conversation(
@@ -132,7 +131,8 @@ class ConversationStore:
         self._db.execute(
             "INSERT INTO conversations (id, title, created_at, updated_at, deep_thinking, model, "
             "engine) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (conversation.id, conversation.title, now, now, int(deep_thinking), model, engine),
+            (conversation.id, conversation.title, now, now, int(deep_thinking), model,
+             str(engine)),
         )
         return conversation
 
@@ -177,9 +177,9 @@ class ConversationStore:
         self._update_conversation(conversation_id, "model = ?", model)
 
     @reports(lambda: translate("Store", "save the engine choice"))
-    def set_engine(self, conversation_id: str, engine: str) -> None:
-        """Which engine answers the conversation: "local", or a remote connection's engine id."""
-        self._update_conversation(conversation_id, "engine = ?", engine)
+    def set_engine(self, conversation_id: str, engine: EngineRef) -> None:
+        """Which engine answers the conversation from now on."""
+        self._update_conversation(conversation_id, "engine = ?", str(engine))
 
     @reports(lambda: translate("Store", "update a conversation"))
     def touch(self, conversation_id: str) -> None:
@@ -364,7 +364,8 @@ def _conversation(row: sqlite3.Row) -> Conversation:
     return Conversation(
         id=row["id"], title=row["title"], created_at=row["created_at"],
         updated_at=row["updated_at"], deep_thinking=bool(row["deep_thinking"]),
-        model=row["model"], engine=row["engine"], message_count=row["message_count"],
+        model=row["model"], engine=EngineRef.parse(row["engine"]),
+        message_count=row["message_count"],
     )
 
 

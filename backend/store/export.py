@@ -95,7 +95,7 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
         "updated_at": _iso(conversation.updated_at),
         "deep_thinking": conversation.deep_thinking,
         "model": conversation.model,
-        "engine": conversation.engine,
+        "engine": str(conversation.engine),
         "messages": [
             {
                 "id": m.id,

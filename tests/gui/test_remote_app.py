@@ -58,8 +58,8 @@ def test_switch_a_conversation_to_a_server_and_back(qtbot: QtBot, make_app: Make
     labels = [bar.picker.itemText(i) for i in range(bar.picker.count())]
     assert labels[-1] == "☁ DeepSeek API · deepseek-chat / deepseek-reasoner"
 
-    choose(bar, remote.engine_id)
-    assert app.store.get_conversation(conversation).engine == remote.engine_id
+    choose(bar, str(remote.engine))
+    assert app.store.get_conversation(conversation).engine == remote.engine
     assert bar.status.text() == "☁ DeepSeek API · deepseek-chat / deepseek-reasoner"
     if not app.window.composer.deep_thinking.isChecked():
         app.window.composer.deep_thinking.click()
@@ -84,7 +84,7 @@ def test_switch_a_conversation_to_a_server_and_back(qtbot: QtBot, make_app: Make
 
     choose(bar, str(r1_model))  # back to the local model: still loaded, no reload
     assert app.models.loading is None and app.models.ready()
-    assert app.store.get_conversation(conversation).engine == "local"
+    assert app.store.get_conversation(conversation).engine.is_local
     assert bar.status.text().startswith("DeepSeek-R1 · ")
     send(qtbot, app, "Local again")
     assert len(fake_openai.chat_requests()) == 1
@@ -96,17 +96,17 @@ def test_the_conversation_keeps_its_server_after_a_restart(
     save_connections([remote], app_paths().connections_file)
     first = make_app(None)
     assert not first.settings.welcome_shown  # servers configured: no first-run model chooser
-    choose(first.window.model_bar, remote.engine_id)
+    choose(first.window.model_bar, str(remote.engine))
     answer = send(qtbot, first, "Hi")
     assert first.window.chat_view.message_widget(answer).content() == "The answer is 4."
     conversation = first.chat.conversation_id
-    assert first.store.get_conversation(conversation).engine == remote.engine_id
+    assert first.store.get_conversation(conversation).engine == remote.engine
     first.shutdown()
 
     second = make_app(None)
     assert second.chat.conversation_id == conversation
-    assert second.models.engine_id() == remote.engine_id
-    assert second.window.model_bar.current_key() == remote.engine_id
+    assert second.models.engine() == remote.engine
+    assert second.window.model_bar.current_key() == str(remote.engine)
     assert second.models.ready()
     second.window.composer.deep_thinking.click()  # on: the template switch, no model change
     answer = send(qtbot, second, "Think first")
@@ -122,7 +122,7 @@ def test_stop_closes_the_remote_stream_within_200_ms(qtbot: QtBot, make_app: Mak
     remote = connection_to(fake_openai, "slow", name="Slow box")
     save_connections([remote], app_paths().connections_file)
     app = make_app(None)
-    choose(app.window.model_bar, remote.engine_id)
+    choose(app.window.model_bar, str(remote.engine))
     app.window.composer.set_text("Tick")
     qtbot.mouseClick(app.window.composer.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(app.chat.streaming and app.chat.streaming.content),
@@ -143,7 +143,7 @@ def test_a_rejected_key_is_explained_on_the_answer(qtbot: QtBot, make_app: MakeA
     save_connections([remote], app_paths().connections_file)
     save_settings(Settings(welcome_shown=True), app_paths().settings_file)
     app = make_app(None)
-    choose(app.window.model_bar, remote.engine_id)
+    choose(app.window.model_bar, str(remote.engine))
     answer = send(qtbot, app, "Hi")
     assert app.window.chat_view.message_widget(answer).notice() == (
         "DeepSeek API rejected the API key (HTTP 401). Check the key set for this connection.")
@@ -225,19 +225,19 @@ def test_a_removed_connection_hands_the_conversation_back(qtbot: QtBot, make_app
     save_connections([remote], app_paths().connections_file)
     save_settings(Settings(welcome_shown=True), app_paths().settings_file)
     first = make_app(None)
-    choose(first.window.model_bar, remote.engine_id)
+    choose(first.window.model_bar, str(remote.engine))
     send(qtbot, first, "Hi")
     first.shutdown()
     save_connections([], app_paths().connections_file)  # removed (say, by another window) while the app was closed
 
     second = make_app(None)
-    assert second.models.engine_id() == "local" and not second.models.ready()
+    assert second.models.engine().is_local and not second.models.ready()
     assert second.window.model_bar.status.text() == (
         "The server connection this conversation used was removed; the local model answers "
         "it now.")
     # Removing the connection in use from Settings does the same, and says so in the store.
     second.apply_connections([remote])
-    choose(second.window.model_bar, remote.engine_id)
+    choose(second.window.model_bar, str(remote.engine))
     second.apply_connections([])
-    assert second.models.engine_id() == "local"
-    assert second.store.get_conversation(second.chat.conversation_id).engine == "local"  # type: ignore[arg-type]
+    assert second.models.engine().is_local
+    assert second.store.get_conversation(second.chat.conversation_id).engine.is_local

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from backend.chat.messages import LOCAL_ENGINE, EngineRef
 from backend.errors import InvalidOptionError
 from backend.remote.connections import (
     Connection,
     ThinkingControl,
-    engine_connection_id,
     load_connections,
     mask_key,
     save_connections,
@@ -33,8 +33,8 @@ def test_labels_models_and_engine_ids() -> None:
     c = deepseek()
     assert c.label == "DeepSeek API · deepseek-chat / deepseek-reasoner"
     assert (c.model_for(False), c.model_for(True)) == ("deepseek-chat", "deepseek-reasoner")
-    assert c.engine_id == f"remote:{c.id}" and engine_connection_id(c.engine_id) == c.id
-    assert engine_connection_id("local") is None
+    assert str(c.engine) == f"remote:{c.id}" and EngineRef.parse(str(c.engine)) == c.engine
+    assert EngineRef.parse("local").is_local and str(LOCAL_ENGINE) == "local"
     v31 = Connection.new("vLLM", "http://gpu-box:8000/v1", "deepseek-ai/DeepSeek-V3.1")
     assert v31.model_for(True) == v31.model and v31.thinking is ThinkingControl.TEMPLATE
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import ChatMessage, MessageState, Role
+from backend.chat.messages import LOCAL_ENGINE, ChatMessage, MessageState, Role
 from backend.store import database
 from backend.store.conversations import (
     Conversation,
@@ -238,7 +238,7 @@ def test_a_full_disk_becomes_a_store_error_with_advice(store: ConversationStore,
 def test_create_and_get_a_conversation(store: ConversationStore) -> None:
     created = store.create_conversation("  Plan a\ntrip  ", deep_thinking=True, model="R1")
     assert created == Conversation(id=created.id, title="Plan a trip", created_at=T0,
-                                   updated_at=T0, deep_thinking=True, model="R1", engine="local",
+                                   updated_at=T0, deep_thinking=True, model="R1", engine=LOCAL_ENGINE,
                                    message_count=0)
     assert store.get_conversation(created.id) == created
     assert store.create_conversation("   ").title == "New chat"
@@ -296,7 +296,7 @@ def test_settings_of_a_conversation_are_saved(store: ConversationStore, clock: C
     store.rename(conversation.id, "  Better\ttitle ")
     assert store.get_conversation(conversation.id) == Conversation(
         id=conversation.id, title="Better title", created_at=T0, updated_at=T0,
-        deep_thinking=True, model="V3", engine="local", message_count=0)
+        deep_thinking=True, model="V3", engine=LOCAL_ENGINE, message_count=0)
 
 
 def test_unknown_ids_raise_not_found_with_a_message(store: ConversationStore) -> None:

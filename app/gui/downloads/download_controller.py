@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from app.gui.downloads.download_manager import DownloadManager
+from app.gui.downloads.download_manager import CatalogStatus, DownloadManager
 from backend.chat.family import ModelFamily, ThinkingMode
 from backend.hub.catalog import CatalogOption
 from backend.hub.download_queue import JobState, JobView
@@ -107,9 +107,9 @@ class DownloadController(QObject):
         manager.job_removed.connect(self._on_manager_job_removed)
         for view in manager.jobs():
             dialog.show_job(job_row(view))
-        if manager.catalog_status == "loaded":
+        if manager.catalog_status is CatalogStatus.LOADED:
             self._on_manager_catalog_loaded(manager.catalog_options)
-        elif manager.catalog_status == "loading":
+        elif manager.catalog_status is CatalogStatus.LOADING:
             dialog.show_catalog_loading()
         else:
             manager.catalog_refresh()

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from enum import Enum, auto
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,15 @@ class _Job:
         self.retry_from = 0  # a retry resumes the file at this byte
 
 
+class CatalogStatus(Enum):
+    """Where the catalog lookup (live sizes and file lists from the hub) stands."""
+
+    IDLE = auto()  # not looked up yet, or to be looked up again
+    LOADING = auto()
+    LOADED = auto()
+    FAILED = auto()
+
+
 class DownloadManager(QObject):
     """Signals:
         catalog_loading(): a catalog lookup started.
@@ -142,7 +152,7 @@ class DownloadManager(QObject):
         self._jobs: dict[str, _Job] = {}
         self._active: str | None = None
         self._closed = False
-        self.catalog_status = "idle"  # idle | loading | loaded | failed
+        self.catalog_status = CatalogStatus.IDLE
         self._lookup_again = False
         self.catalog_options: list[CatalogOption] = []
         self.catalog_message = ""  # the failure, or why some repos need a token
@@ -172,14 +182,14 @@ class DownloadManager(QObject):
         """Look the catalog up on the hub (sizes, file lists) off the GUI thread."""
         if self._closed:
             return
-        if self.catalog_status == "loading":
+        if self.catalog_status is CatalogStatus.LOADING:
             self._lookup_again = True  # e.g. a token arrived: the running lookup did without it
             return
         if self._catalog_error:
-            self._catalog_done("failed", self._catalog_error)
+            self._catalog_done(CatalogStatus.FAILED, self._catalog_error)
             self.catalog_failed.emit(self._catalog_error)
             return
-        self.catalog_status = "loading"
+        self.catalog_status = CatalogStatus.LOADING
         self.catalog_loading.emit()
         self._lookup.emit(CatalogRequest(self._hub_config(), self._catalog, self._verdict,
                                          self._machine))
@@ -190,19 +200,19 @@ class DownloadManager(QObject):
             return
         if self._lookup_again:
             self._lookup_again = False
-            self.catalog_status = "idle"
+            self.catalog_status = CatalogStatus.IDLE
             self.catalog_refresh()
             return
         if lookup.failure is not None:
-            self._catalog_done("failed", lookup.failure)
+            self._catalog_done(CatalogStatus.FAILED, lookup.failure)
             self.catalog_failed.emit(lookup.failure)
             return
         self.catalog_options = list(lookup.options)
-        self._catalog_done("loaded", lookup.access_problem or "")
+        self._catalog_done(CatalogStatus.LOADED, lookup.access_problem or "")
         self.catalog_needs_token = lookup.access_problem is not None
         self.catalog_loaded.emit(list(lookup.options))
 
-    def _catalog_done(self, status: str, message: str) -> None:
+    def _catalog_done(self, status: CatalogStatus, message: str) -> None:
         self.catalog_status, self.catalog_message, self.catalog_needs_token = status, message, False
 
     # -- jobs ------------------------------------------------------------------------------------
