@@ -1,63 +1,55 @@
-"""HTTP for remote engines on the standard library: timeouts, retries with backoff, and a socket
-that another thread can shut down, so Stop ends a stream at once instead of at the next token.
+"""HTTP for remote engines, on httpx2 (the client huggingface_hub brings) and its server-sent
+events reader: timeouts, retries with backoff, and a socket that another thread can shut down,
+so Stop ends a stream at once instead of at the next token.
 
-`http.client` speaks the protocol (TLS, chunked bodies); this module adds the rest. A request is
-retried only before its answer starts: on connection errors (refused, reset) and on HTTP 429 and
-5xx, waiting `RetryPolicy` delays (or the server's Retry-After when it is short enough). Once the
-body streams, nothing is retried: the text already shown cannot be taken back.
+A request is retried only before its answer starts: on connection errors (refused, reset) and
+on HTTP 429 and 5xx, waiting `Backoff` delays (or the server's Retry-After when it is short
+enough). Once the body streams, nothing is retried: the text already shown cannot be taken back.
+Each request has a connection of its own; httpx2 is imported on the first request, not at
+start-up.
 """
 
 from __future__ import annotations
 
 import email.utils
-import http.client
 import json
 import logging
 import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from backend.errors import InvalidOptionError
 from backend.i18n import translate
 from backend.remote.remote_errors import RemoteError, RemoteTimeoutError, ServerUnreachableError
+from backend.retry import Backoff
+
+if TYPE_CHECKING:
+    import httpx2
 
 log = logging.getLogger(__name__)
 
-MAX_LINE = 1 << 20  # one SSE line (one chunk of JSON); far above any real chunk
+MAX_EVENT = 1 << 20  # one server-sent event (one chunk of JSON); far above any real chunk
 MAX_ERROR_BODY = 64 << 10
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _USER_AGENT = "DeepSeek-Local"
 
-
 CONNECT_TIMEOUT = 10.0
 # Between two reads. A long prompt on a busy server can take minutes before the first token.
 READ_TIMEOUT = 300.0
+# Tried three times in all; a Retry-After up to 5 s is sat out, a longer one is told the user.
+DEFAULT_BACKOFF = Backoff(attempts=3, base_delay_s=0.5, max_delay_s=5.0, retry_after_limit_s=5.0)
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = CONNECT_TIMEOUT
     read: float = READ_TIMEOUT
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    attempts: int = 3  # tries in all, the first included
-    base_delay: float = 0.5  # then doubled: 0.5 s, 1 s, 2 s, ...
-    max_delay: float = 5.0  # longest wait between tries, and the longest Retry-After sat out
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float | None:
-        """Seconds to wait after failed try number `attempt` (1-based); None: do not retry."""
-        if attempt >= self.attempts:
-            return None
-        if retry_after is not None:
-            return retry_after if retry_after <= self.max_delay else None
-        return float(min(self.base_delay * 2 ** (attempt - 1), self.max_delay))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +97,17 @@ class RequestCancelled(Exception):
     """The request was aborted (Stop); not an error."""
 
 
-class _NetworkFailure(Exception):
-    """A user-facing network error, and whether trying again may help."""
+class StreamCut(Exception):
+    """The body stopped coming: the server closed the connection, or sent nothing for the read
+    timeout (`timed_out`). The caller says which to the user."""
 
-    def __init__(self, error: RemoteError, retryable: bool) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retryable = retryable
+    def __init__(self, timed_out: bool) -> None:
+        super().__init__("timed out" if timed_out else "closed")
+        self.timed_out = timed_out
+
+
+class EventTooLarge(Exception):
+    """A server-sent event over `MAX_EVENT` bytes: not a chat stream."""
 
 
 class Abort:
@@ -157,6 +153,14 @@ class Abort:
         with self._lock:
             self._sock = None
 
+    def on_connection_event(self, name: str, info: dict[str, Any]) -> None:
+        """httpx2's `trace` hook: the socket is ours to shut down from the moment it connects
+        (and again once TLS wraps it). A request stopped meanwhile goes no further."""
+        if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            sock = info["return_value"].get_extra_info("socket")
+            if sock is not None and not self.attach(sock):
+                raise RequestCancelled
+
 
 def _shutdown(sock: socket.socket) -> None:
     try:
@@ -165,29 +169,6 @@ def _shutdown(sock: socket.socket) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
     except OSError:
         pass  # already closed or never connected
-
-
-class _Cancellable(http.client.HTTPConnection):
-    """After connecting: the read timeout replaces the connect timeout, and the socket is handed
-    to the request's `Abort`."""
-
-    abort: Abort
-    read_timeout: float
-
-    def connect(self) -> None:
-        super().connect()
-        assert self.sock is not None
-        self.sock.settimeout(self.read_timeout)
-        if not self.abort.attach(self.sock):
-            raise RequestCancelled
-
-
-class _PlainConnection(_Cancellable, http.client.HTTPConnection):
-    pass
-
-
-class _TlsConnection(_Cancellable, http.client.HTTPSConnection):
-    pass
 
 
 @dataclass(eq=False)
@@ -204,29 +185,49 @@ class HttpStatusError(Exception):
         return f"HTTP {self.status} {self.reason}: {self.message}"
 
 
+class _NetworkFailure(Exception):
+    """A user-facing network error, and whether trying again may help."""
+
+    def __init__(self, error: RemoteError, retryable: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
+
+
 class Response:
     """A 2xx answer being read. Close it (or use `with`): it owns the connection."""
 
-    def __init__(self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse,
-                 abort: Abort) -> None:
-        self._conn = conn
-        self._resp = resp
+    def __init__(self, client: httpx2.Client, response: httpx2.Response, abort: Abort) -> None:
+        self._client = client
+        self._response = response
         self._abort = abort
-        self.status = resp.status
-        self.content_type = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
+        self.status = response.status_code
+        self.content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        self.content_type = self.content_type.lower()
 
-    def readline(self) -> bytes:
-        """The next line (b"" at the end). Raises OSError/HTTPException/ValueError when the
-        connection breaks or the chunked encoding is damaged."""
-        return self._resp.readline(MAX_LINE)
+    def events(self) -> Iterator[tuple[str, str]]:
+        """(event type, data) of each server-sent event. Raises `StreamCut` when the body stops
+        coming and `EventTooLarge` for an event no chat stream sends."""
+        import httpx2
+
+        try:
+            for event in httpx2.EventSource(self._response, max_event_size=MAX_EVENT):
+                yield event.event, event.data
+        except httpx2.SSEError as exc:
+            raise EventTooLarge(str(exc)) from exc
+        except httpx2.TimeoutException as exc:
+            raise StreamCut(timed_out=True) from exc
+        except (httpx2.TransportError, httpx2.StreamError) as exc:
+            raise StreamCut(timed_out=False) from exc
 
     def read(self, limit: int) -> bytes:
-        return self._resp.read(limit)
+        """The body, or its first `limit` bytes."""
+        return _read_some(self._response, limit)
 
     def close(self) -> None:
         self._abort.detach()
-        self._resp.close()
-        self._conn.close()
+        self._response.close()
+        self._client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -240,18 +241,18 @@ class HttpClient:
     """Requests to one endpoint. Thread-safe: each request gets its own connection."""
 
     def __init__(self, endpoint: Endpoint, *, api_key: str | None = None,
-                 timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy()) -> None:
+                 timeouts: Timeouts = Timeouts(), backoff: Backoff = DEFAULT_BACKOFF) -> None:
         self.endpoint = endpoint
         self._api_key = api_key
         self.timeouts = timeouts
-        self.retry = retry
+        self.backoff = backoff
 
     def __repr__(self) -> str:  # never the key
         return f"HttpClient({self.endpoint.url()!r})"
 
     def request(self, method: str, path: str, payload: object | None, abort: Abort, *,
                 accept: str = "application/json") -> Response:
-        """Send, retrying as the policy allows, and return the 2xx response.
+        """Send, retrying as the backoff allows, and return the 2xx response.
 
         Raises `HttpStatusError` for other statuses, `RemoteError` for network failures,
         `RequestCancelled` when `abort` is set.
@@ -268,102 +269,64 @@ class HttpClient:
             if abort.is_set():
                 raise RequestCancelled
             log.debug("%s %s (try %d)", method, self.endpoint.url(path), attempt)
-            conn = self._connection(abort)
             try:
-                response = self._send(conn, method, path, body, headers, abort)
+                return self._send(method, path, body, headers, abort)
             except _NetworkFailure as failure:
-                delay = self.retry.delay(attempt) if failure.retryable else None
+                delay = self.backoff.delay(attempt) if failure.retryable else None
                 if delay is None:
                     raise failure.error from failure.__cause__
                 log.info("%s; retrying in %.1f s", failure.error, delay)
             except HttpStatusError as exc:
-                delay = (self.retry.delay(attempt, exc.retry_after)
+                delay = (self.backoff.delay(attempt, exc.retry_after)
                          if exc.status in _RETRY_STATUSES else None)
                 if delay is None:
                     raise
                 log.info("%s answered HTTP %d; retrying in %.1f s", self.endpoint.address,
                          exc.status, delay)
-            else:
-                return response
             if abort.wait(delay):
                 raise RequestCancelled
 
-    def _connection(self, abort: Abort) -> http.client.HTTPConnection:
-        cls = _TlsConnection if self.endpoint.scheme == "https" else _PlainConnection
-        conn = cls(self.endpoint.host, self.endpoint.port, timeout=self.timeouts.connect)
-        conn.abort = abort
-        conn.read_timeout = self.timeouts.read
-        return conn
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str],
+              abort: Abort) -> Response:
+        import httpx2
 
-    def _send(self, conn: http.client.HTTPConnection, method: str, path: str,
-              body: bytes | None, headers: dict[str, str], abort: Abort) -> Response:
+        client = httpx2.Client(
+            timeout=httpx2.Timeout(self.timeouts.read, connect=self.timeouts.connect),
+            limits=httpx2.Limits(max_keepalive_connections=0),  # a connection per request
+        )
+        response = None
         try:
-            try:
-                conn.connect()
-            except (OSError, http.client.HTTPException) as exc:
-                raise self._connect_error(exc, abort) from exc
-            try:
-                conn.request(method, self.endpoint.prefix + path, body=body, headers=headers)
-                resp = conn.getresponse()
-            except (OSError, http.client.HTTPException) as exc:
-                raise self._response_error(exc, abort) from exc
-            if 200 <= resp.status < 300:
-                return Response(conn, resp, abort)
-            try:
-                raise _status_error(resp)
-            except (OSError, http.client.HTTPException) as exc:
-                raise self._response_error(exc, abort) from exc
-        except BaseException:
-            abort.detach()
-            conn.close()
-            raise
+            request = client.build_request(method, self.endpoint.url(path), content=body,
+                                           headers=headers,
+                                           extensions={"trace": abort.on_connection_event})
+            response = client.send(request, stream=True)
+            if 200 <= response.status_code < 300:
+                return Response(client, response, abort)
+            raise _status_error(response)
+        except httpx2.ConnectTimeout as exc:
+            raise self._failure(exc, abort, connecting=True) from exc
+        except httpx2.ConnectError as exc:
+            raise self._failure(exc, abort, connecting=True) from exc
+        except httpx2.TransportError as exc:
+            raise self._failure(exc, abort, connecting=False) from exc
+        finally:
+            if response is None or not 200 <= response.status_code < 300:
+                abort.detach()
+                if response is not None:
+                    response.close()
+                client.close()
 
-    def _connect_error(self, exc: BaseException, abort: Abort) -> BaseException:
+    def _failure(self, exc: Exception, abort: Abort, *, connecting: bool) -> Exception:
+        """The user's message for a failed request, or `RequestCancelled` if it was stopped."""
+        import httpx2
+
         if abort.is_set():
             return RequestCancelled()
         where = self.endpoint.address
-        error: RemoteError
-        retryable = False
-        if isinstance(exc, ConnectionRefusedError):
-            error = ServerUnreachableError(translate(
-                "RemoteHttp", "Could not connect to {where}: the connection was refused. Check "
-                "that the server is running and that the address is right."
-            ).format(where=where))
-            retryable = True
-        elif isinstance(exc, socket.gaierror):
-            error = ServerUnreachableError(translate(
-                "RemoteHttp", "Could not find the server {host} ({error}). Check the address and "
-                "your network connection."
-            ).format(host=self.endpoint.host, error=exc.strerror))
-            retryable = exc.errno == socket.EAI_AGAIN
-        elif isinstance(exc, TimeoutError):
-            error = RemoteTimeoutError(translate(
-                "RemoteHttp", "Could not connect to {where} within {seconds:g} s. Check the "
-                "address, your network and any firewall in between."
-            ).format(where=where, seconds=self.timeouts.connect))
-        elif isinstance(exc, ssl.SSLCertVerificationError):
-            error = ServerUnreachableError(translate(
-                "RemoteHttp", "The secure connection to {where} failed: {error}. Check that the "
-                "address uses the server's real name."
-            ).format(where=where, error=exc.verify_message))
-        elif isinstance(exc, ssl.SSLError):
-            error = ServerUnreachableError(translate(
-                "RemoteHttp", "The secure connection to {where} failed ({error}). If the server "
-                "speaks plain HTTP, use an http:// address."
-            ).format(where=where, error=exc.reason or exc))
-        else:
-            error = ServerUnreachableError(translate(
-                "RemoteHttp", "Could not connect to {where} ({error}). Check the address and your "
-                "network connection."
-            ).format(where=where, error=_reason(exc)))
-            retryable = isinstance(exc, ConnectionError)
-        return _NetworkFailure(error, retryable)
-
-    def _response_error(self, exc: BaseException, abort: Abort) -> BaseException:
-        if abort.is_set() or isinstance(exc, RequestCancelled):
-            return RequestCancelled()
-        where = self.endpoint.address
-        if isinstance(exc, TimeoutError):
+        cause = _root_cause(exc)
+        if connecting:
+            return self._connect_failure(exc, cause)
+        if isinstance(exc, httpx2.TimeoutException):
             return _NetworkFailure(RemoteTimeoutError(translate(
                 "RemoteHttp", "{where} did not answer within {seconds:g} s. The server may be "
                 "overloaded; try again later."
@@ -371,24 +334,75 @@ class HttpClient:
         return _NetworkFailure(ServerUnreachableError(translate(
             "RemoteHttp", "{where} closed the connection without answering ({error}). Check that "
             "the address points to an OpenAI-compatible server."
-        ).format(where=where, error=_reason(exc))), retryable=isinstance(exc, ConnectionError))
+        ).format(where=where, error=_reason(cause))), retryable=True)
+
+    def _connect_failure(self, exc: Exception, cause: BaseException) -> _NetworkFailure:
+        import httpx2
+
+        where = self.endpoint.address
+        if isinstance(cause, ConnectionRefusedError):
+            return _NetworkFailure(ServerUnreachableError(translate(
+                "RemoteHttp", "Could not connect to {where}: the connection was refused. Check "
+                "that the server is running and that the address is right."
+            ).format(where=where)), retryable=True)
+        if isinstance(cause, socket.gaierror):
+            return _NetworkFailure(ServerUnreachableError(translate(
+                "RemoteHttp", "Could not find the server {host} ({error}). Check the address and "
+                "your network connection."
+            ).format(host=self.endpoint.host, error=cause.strerror)),
+                retryable=cause.errno == socket.EAI_AGAIN)
+        if isinstance(exc, httpx2.ConnectTimeout) or isinstance(cause, TimeoutError):
+            return _NetworkFailure(RemoteTimeoutError(translate(
+                "RemoteHttp", "Could not connect to {where} within {seconds:g} s. Check the "
+                "address, your network and any firewall in between."
+            ).format(where=where, seconds=self.timeouts.connect)), retryable=False)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return _NetworkFailure(ServerUnreachableError(translate(
+                "RemoteHttp", "The secure connection to {where} failed: {error}. Check that the "
+                "address uses the server's real name."
+            ).format(where=where, error=cause.verify_message)), retryable=False)
+        if isinstance(cause, ssl.SSLError):
+            return _NetworkFailure(ServerUnreachableError(translate(
+                "RemoteHttp", "The secure connection to {where} failed ({error}). If the server "
+                "speaks plain HTTP, use an http:// address."
+            ).format(where=where, error=cause.reason or cause)), retryable=False)
+        return _NetworkFailure(ServerUnreachableError(translate(
+            "RemoteHttp", "Could not connect to {where} ({error}). Check the address and your "
+            "network connection."
+        ).format(where=where, error=_reason(cause))), retryable=isinstance(cause, ConnectionError))
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The OS or TLS error under httpx2's own (it raises its errors `from` the original)."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return exc
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return translate("RemoteHttp", "it closed the connection")
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower() if exc.strerror[:1].isupper() else exc.strerror
-    return str(exc) or type(exc).__name__
+    text = str(exc)
+    if "without sending" in text or "Server disconnected" in text:
+        return translate("RemoteHttp", "it closed the connection")
+    return text or type(exc).__name__
 
 
-def _status_error(resp: http.client.HTTPResponse) -> HttpStatusError:
-    raw = resp.read(MAX_ERROR_BODY)
-    text = raw.decode("utf-8", errors="replace").strip()
+def _read_some(response: httpx2.Response, limit: int) -> bytes:
+    data = bytearray()
+    for piece in response.iter_bytes():
+        data += piece
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])
+
+
+def _status_error(response: httpx2.Response) -> HttpStatusError:
+    text = _read_some(response, MAX_ERROR_BODY).decode("utf-8", errors="replace").strip()
     return HttpStatusError(
-        status=resp.status, reason=resp.reason or "", body=text,
-        retry_after=parse_retry_after(resp.getheader("Retry-After")),
-        message=error_message(text) or resp.reason or f"HTTP {resp.status}",
+        status=response.status_code, reason=response.reason_phrase or "", body=text,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        message=error_message(text) or response.reason_phrase or f"HTTP {response.status_code}",
     )
 
 

@@ -10,7 +10,6 @@ or setting the request's own `cancel` flag, shuts the socket down: the stream en
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import re
@@ -26,13 +25,15 @@ from backend.i18n import translate
 from backend.remote.chunks import ChunkDecoder, MalformedChunk, ServerReportedError, finish_reason
 from backend.remote.connections import Connection, ThinkingControl
 from backend.remote.http_client import (
-    MAX_LINE,
+    DEFAULT_BACKOFF,
+    MAX_EVENT,
     Abort,
+    EventTooLarge,
     HttpClient,
     HttpStatusError,
     RequestCancelled,
     Response,
-    RetryPolicy,
+    StreamCut,
 )
 from backend.remote.remote_errors import (
     KeyRejectedError,
@@ -44,7 +45,7 @@ from backend.remote.remote_errors import (
     ServerError,
     StreamCutError,
 )
-from backend.remote.sse import ServerEvent, SSEParser
+from backend.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ _WATCH_INTERVAL = 0.02  # how often a request's own cancel flag is looked at whi
 _MODEL_MISSING = re.compile(r"model.*(not exist|does not exist|not found|unknown|no such)"
                             r"|(unknown|invalid) model", re.IGNORECASE | re.DOTALL)
 _SHOWN_MODELS = 5
-DEFAULT_RETRY = RetryPolicy()
 
 HEARTBEAT = Heartbeat()
 
@@ -93,12 +93,12 @@ class RemoteEngine:
     vLLM's `top_k`).
     """
 
-    def __init__(self, connection: Connection, *, retry: RetryPolicy = DEFAULT_RETRY,
+    def __init__(self, connection: Connection, *, backoff: Backoff = DEFAULT_BACKOFF,
                  extra_body: Mapping[str, object] | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.connection = connection
         self._client = HttpClient(connection.endpoint, api_key=connection.api_key,
-                                  timeouts=connection.timeouts, retry=retry)
+                                  timeouts=connection.timeouts, backoff=backoff)
         self._extra = dict(extra_body or {})
         self._clock = clock
         self._lock = threading.Lock()
@@ -223,45 +223,37 @@ class RemoteEngine:
                 "Check the base URL ({url})."
             ).format(name=name, content_type=response.content_type,
                      url=self.connection.endpoint.url()))
-        parser = SSEParser()
+        events = response.events()
         while True:
             try:
-                line = response.readline()
-            except (OSError, http.client.HTTPException, ValueError) as exc:
+                kind, data = next(events)
+            except StopIteration:
+                break
+            except StreamCut as cut:
                 if abort.is_set():
                     return FinishReason.CANCELLED
                 yield from decoder.finish()
-                raise self._cut_error(exc) from None
+                raise self._cut_error(cut) from None
+            except EventTooLarge:
+                raise self._malformed(translate(
+                    "RemoteEngine", "an event is longer than {mib} MiB"
+                ).format(mib=MAX_EVENT >> 20)) from None
             if abort.is_set() or (cancel is not None and cancel.is_set()):
                 return FinishReason.CANCELLED
-            if not line:
-                event = parser.finish()
-                last = self._handle(event, decoder) if event is not None else []
-                if last is None:  # [DONE] without the blank line after it
-                    return finish_reason(decoder.finish_reason)
-                yield from last
-                if decoder.finish_reason is None:
-                    yield from decoder.finish()
-                    raise self._cut_error(None)
-                return finish_reason(decoder.finish_reason)
-            if len(line) >= MAX_LINE and not line.endswith(b"\n"):
-                raise self._malformed(translate(
-                    "RemoteEngine", "a line is longer than {mib} MiB").format(mib=MAX_LINE >> 20))
-            try:
-                event = parser.feed(line)
-            except UnicodeDecodeError:
-                raise self._malformed(
-                    translate("RemoteEngine", "it holds text that is not UTF-8")) from None
-            if event is None:
-                continue
-            deltas = self._handle(event, decoder)
+            deltas = self._handle(kind, data, decoder)
             if deltas is None:  # [DONE]
                 return finish_reason(decoder.finish_reason)
             yield from deltas or (HEARTBEAT,)
+        if abort.is_set():
+            return FinishReason.CANCELLED
+        if decoder.finish_reason is None:  # the connection closed before the answer ended
+            yield from decoder.finish()
+            raise self._cut_error(None)
+        return finish_reason(decoder.finish_reason)
 
-    def _handle(self, event: ServerEvent, decoder: ChunkDecoder) -> list[StreamEvent] | None:
+    def _handle(self, kind: str, data: str, decoder: ChunkDecoder) -> list[StreamEvent] | None:
         """The deltas of one event; None for the `[DONE]` that ends the stream."""
-        data = event.data.strip()
+        data = data.strip()
         if data == "[DONE]":
             return None
         try:
@@ -272,7 +264,7 @@ class RemoteEngine:
             raise self._malformed(translate(
                 "RemoteEngine", "a data line is not JSON ({error}): {snippet!r}"
             ).format(error=msg, snippet=snippet)) from None
-        if event.event == "error":
+        if kind == "error":
             raise self._reported(chunk.get("message") if isinstance(chunk, dict) else chunk)
         try:
             return list(decoder.feed(chunk))
@@ -383,9 +375,9 @@ class RemoteEngine:
         return RemoteModelNotFoundError(text.format(name=name, model=model, shown=shown,
                                                     more=more))
 
-    def _cut_error(self, exc: BaseException | None) -> RemoteError:
+    def _cut_error(self, cut: StreamCut | None) -> RemoteError:
         where = self.connection.endpoint.address
-        if isinstance(exc, TimeoutError):
+        if cut is not None and cut.timed_out:
             return RemoteTimeoutError(translate(
                 "RemoteEngine", "{where} stopped sending for {seconds:g} s; the answer was cut "
                 "off. Try again."

@@ -1538,12 +1538,8 @@
         <translation>{name} 返回的是 {content_type}，而不是事件流。请检查基础 URL（{url}）。</translation>
     </message>
     <message>
-        <source>a line is longer than {mib} MiB</source>
-        <translation>有一行超过 {mib} MiB</translation>
-    </message>
-    <message>
-        <source>it holds text that is not UTF-8</source>
-        <translation>其中包含非 UTF-8 文本</translation>
+        <source>an event is longer than {mib} MiB</source>
+        <translation>有一个事件超过 {mib} MiB</translation>
     </message>
     <message>
         <source>a data line is not JSON ({error}): {snippet!r}</source>

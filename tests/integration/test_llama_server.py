@@ -32,9 +32,9 @@ from backend.chat.events import (
 )
 from backend.chat.messages import ChatMessage, ChatRequest, Role
 from backend.remote.connections import Connection, ThinkingControl
-from backend.remote.http_client import RetryPolicy
 from backend.remote.remote_engine import RemoteEngine
 from backend.remote.remote_errors import KeyRejectedError
+from backend.retry import Backoff
 
 pytest.importorskip("llama_cpp.server.app", reason="needs llama-cpp-python[server]")
 
@@ -83,7 +83,7 @@ def engine(url: str, *, key: str = KEY, grammar: str | None = SCRIPT) -> RemoteE
     conn = Connection.new("llama.cpp box", url, ALIAS, api_key=key,
                           thinking=ThinkingControl.ALWAYS)
     extra = {"grammar": grammar} if grammar else None
-    return RemoteEngine(conn, retry=RetryPolicy(attempts=1), extra_body=extra)
+    return RemoteEngine(conn, backoff=Backoff(attempts=1), extra_body=extra)
 
 
 def ask(eng: RemoteEngine, **kw: object) -> list[StreamEvent]:

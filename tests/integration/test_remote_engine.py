@@ -21,7 +21,6 @@ from backend.chat.events import (
 from backend.chat.messages import ChatMessage, ChatRequest, Role, Sampling
 from backend.errors import AppError, ThinkingUnsupportedError
 from backend.remote.connections import Connection, ThinkingControl
-from backend.remote.http_client import RetryPolicy
 from backend.remote.remote_engine import RemoteEngine
 from backend.remote.remote_errors import (
     KeyRejectedError,
@@ -33,15 +32,16 @@ from backend.remote.remote_errors import (
     ServerUnreachableError,
     StreamCutError,
 )
+from backend.retry import Backoff
 from tests.support.fake_openai import API_KEY, FakeOpenAI
 from tests.support.remote_fixtures import connection_to
 
-FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=1.0)
+FAST = Backoff(attempts=3, base_delay_s=0.01, max_delay_s=1.0, retry_after_limit_s=1.0)
 HI = (ChatMessage(Role.USER, "What is 2+2?"),)
 
 
 def engine(server: FakeOpenAI, model: str = "deepseek-chat", **kw: object) -> RemoteEngine:
-    return RemoteEngine(connection_to(server, model, **kw), retry=FAST)  # type: ignore[arg-type]
+    return RemoteEngine(connection_to(server, model, **kw), backoff=FAST)  # type: ignore[arg-type]
 
 
 def run(eng: RemoteEngine, *, think: bool = False,
@@ -154,7 +154,7 @@ def test_unknown_model_names_a_few_the_server_has(fake_openai: FakeOpenAI) -> No
 def test_a_base_url_without_the_api(fake_openai: FakeOpenAI) -> None:
     conn = Connection.new("Test server", fake_openai.url.removesuffix("/v1") + "/api", "x",
                           api_key=API_KEY)
-    _, error = failure(RemoteEngine(conn, retry=FAST))
+    _, error = failure(RemoteEngine(conn, backoff=FAST))
     assert str(error) == (
         f"Test server has no OpenAI-compatible API at {fake_openai.url.removesuffix('/v1')}"
         "/api (HTTP 404). Check the base URL; it usually ends in /v1.")
@@ -187,7 +187,7 @@ def test_connection_refused_names_host_and_port() -> None:
         port = s.getsockname()[1]
     conn = Connection.new("Test server", f"http://127.0.0.1:{port}/v1", "m")
     started = time.perf_counter()
-    _, error = failure(RemoteEngine(conn, retry=FAST))
+    _, error = failure(RemoteEngine(conn, backoff=FAST))
     assert isinstance(error, ServerUnreachableError) and isinstance(error, ConnectionError)
     assert str(error) == (f"Could not connect to 127.0.0.1:{port}: the connection was refused. "
                           "Check that the server is running and that the address is right.")

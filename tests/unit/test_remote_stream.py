@@ -1,4 +1,4 @@
-"""Server-sent events and chat-completion chunks → deltas, without a network."""
+"""Chat-completion chunks → deltas, endpoints, backoff and error bodies, without a network."""
 
 from __future__ import annotations
 
@@ -15,32 +15,8 @@ from backend.remote.chunks import (
     Usage,
     finish_reason,
 )
-from backend.remote.http_client import Endpoint, RetryPolicy, error_message, parse_retry_after
-from backend.remote.sse import ServerEvent, SSEParser
-
-
-def parse(lines: list[bytes]) -> list[ServerEvent]:
-    parser = SSEParser()
-    events = [e for line in lines if (e := parser.feed(line)) is not None]
-    if (last := parser.finish()) is not None:
-        events.append(last)
-    return events
-
-
-def test_sse_joins_data_lines_and_skips_comments() -> None:
-    events = parse([b"\xef\xbb\xbf: ping\n", b"data: {\"a\":\n", b"data:1}\r\n", b"\n",
-                    b"event: error\n", b"id: 7\n", b"data: x\n", b"\n", b"retry: 10\n", b"\n"])
-    assert events == [ServerEvent('{"a":\n1}'), ServerEvent("x", "error", "7")]
-
-
-def test_sse_keeps_the_last_event_of_a_stream_without_a_final_blank_line() -> None:
-    assert parse([b"data: [DONE]"]) == [ServerEvent("[DONE]")]
-    assert parse([b"data:  two spaces\n", b"\n"]) == [ServerEvent(" two spaces")]
-
-
-def test_sse_rejects_bytes_that_are_not_utf8() -> None:
-    with pytest.raises(UnicodeDecodeError):
-        SSEParser().feed(b"data: \xff\n")
+from backend.remote.http_client import Endpoint, error_message, parse_retry_after
+from backend.retry import Backoff
 
 
 def chunk(content: str | None = None, reasoning: str | None = None, *, field: str =
@@ -141,11 +117,13 @@ def test_endpoint_from_base_urls() -> None:
         "and name a host, e.g. http://127.0.0.1:8000/v1.")
 
 
-def test_retry_policy_and_retry_after() -> None:
-    policy = RetryPolicy(attempts=4, base_delay=0.5, max_delay=3.0)
+def test_backoff_and_retry_after() -> None:
+    policy = Backoff(attempts=4, base_delay_s=0.5, max_delay_s=3.0, retry_after_limit_s=3.0)
     assert [policy.delay(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, None]
     assert policy.delay(1, retry_after=2.0) == 2.0
     assert policy.delay(1, retry_after=30.0) is None  # too long to sit out: tell the user
+    patient = Backoff(attempts=9, base_delay_s=1.0, max_delay_s=60.0, retry_after_limit_s=None)
+    assert patient.delay(8, retry_after=120.0) == 120.0 and patient.delay(9) is None
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
