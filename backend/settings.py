@@ -94,6 +94,10 @@ class Settings:
     # llama.cpp RPC workers ("host:port") that share the model's layers; needs a -DGGML_RPC=on
     # build (see `backend.engine.rpc`).
     rpc_servers: tuple[str, ...] = ()
+    # Keep each conversation's KV cache (backend.engine.snapshot_store), so reopening or
+    # continuing it does not read it again; on disk up to this many GiB (None: automatic).
+    kv_snapshots: bool = True
+    kv_snapshot_gib: float | None = None
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -217,6 +221,16 @@ def _rpc_servers(value: object) -> tuple[str, ...]:
         raise ValueError(str(exc).rstrip(".。")) from None
 
 
+def _gib(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(translate(
+            "Settings", "expected a number of GiB, got {value!r}").format(value=value))
+    if not 0.5 <= value <= 4096:
+        raise ValueError(translate(
+            "Settings", "{value} GiB is outside 0.5–4096").format(value=value))
+    return float(value)
+
+
 def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
     def check(value: object) -> E:
         if isinstance(value, str) and value in kind._value2member_map_:
@@ -298,6 +312,8 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "last_model": _optional(_text),
     "welcome_shown": _bool,
     "rpc_servers": _rpc_servers,
+    "kv_snapshots": _bool,
+    "kv_snapshot_gib": _optional(_gib),
 }
 
 # _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.

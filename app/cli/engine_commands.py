@@ -71,6 +71,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     chat.add_argument("--temperature", type=float)
     chat.add_argument("--top-p", type=float)
     chat.add_argument("--cpu-moe-layers", type=moe_layers, metavar="N|all")
+    chat.add_argument("--conversation", metavar="new|ID",
+                      help="save the exchange as a conversation of the app (new), or continue "
+                           "one (its id); its KV cache is kept, so the next turn starts at once")
     chat.add_argument("--json", action="store_true")
     chat.set_defaults(run=run_chat)
 
@@ -262,7 +265,14 @@ def run_chat(args: argparse.Namespace) -> int:
                                  "--model NAME PROMPT).")
     check_positive("--max-tokens", args.max_tokens)
     check_positive("--ctx", args.ctx)
-    engine = LocalEngine()
+    store = None
+    if args.conversation is not None:
+        from app.cli.saved_chat import check_conversation, saved_engine
+
+        engine, store = saved_engine(args)
+        check_conversation(store, args.conversation)  # before minutes of loading
+    else:
+        engine = LocalEngine()
     tty = sys.stderr.isatty() and not args.json
 
     def progress(value: float) -> None:
@@ -289,6 +299,18 @@ def run_chat(args: argparse.Namespace) -> int:
         sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
     )
     try:
-        return print_answer(engine, request, as_json=args.json)
+        if store is None:
+            return print_answer(engine, request, as_json=args.json)
+        from app.cli.saved_chat import open_conversation, run_turn
+
+        conversation = open_conversation(store, args.conversation, args.prompt,
+                                         loaded.info.label, think)
+        run_turn(engine, store, conversation, request, as_json=args.json,
+                 label=loaded.info.label)
+        return 0
     finally:
         engine.unload()
+        if engine.snapshots is not None:
+            engine.snapshots.flush()
+        if store is not None:
+            store.close()

@@ -58,6 +58,7 @@ class EventPrinter:
         elif isinstance(event, Finished):
             s = event.stats
             print_json({"type": "stats", "prompt_tokens": s.prompt_tokens,
+                        "cached_tokens": s.cached_tokens,
                         "completion_tokens": s.completion_tokens, "ttft_s": round(s.ttft_s, 4),
                         "prompt_tps": round(s.prompt_tps, 2), "decode_tps": round(s.decode_tps, 2),
                         "finish_reason": s.finish_reason.value})

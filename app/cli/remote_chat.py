@@ -22,6 +22,9 @@ def run_remote_chat(args: argparse.Namespace) -> int:
                                  "--model NAME.")
     if args.model is None:
         raise InvalidOptionError("chat needs a PROMPT.")
+    if args.conversation is not None:
+        raise InvalidOptionError("--conversation is for local models; the app keeps a "
+                                 "server's conversations.")
     if args.cpu_moe_layers is not None:
         raise InvalidOptionError("--cpu-moe-layers is for local models; the server decides "
                                  "where its model runs.")

@@ -15,11 +15,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.gui.chat_controller import ChatController
-from app.gui.generation_worker import GenerationThread
+from app.gui.generation_worker import GenerationThread, GenerationWorker
 from app.gui.model_controller import ModelController
 from app.gui.translations import install_translations, prefer_simplified_chinese_fonts
 from backend import i18n
 from backend.chat.messages import EngineRef
+from backend.engine.local_engine import LocalEngine
+from backend.engine.snapshot_store import SnapshotStore, default_ram_cap, disk_cap_for
 from backend.errors import AppError
 from backend.hub.library import Library
 from backend.paths import AppPaths
@@ -49,7 +51,12 @@ class AppController(QObject):
         apply_theme(app, self.settings.theme)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
         self.store = ConversationStore(paths.conversations_db)
-        self.generation = generation or GenerationThread()
+        self.snapshots = SnapshotStore(
+            paths.kv_snapshots, disk_cap=disk_cap_for(paths.kv_snapshots,
+                                                      self.settings.kv_snapshot_gib),
+            ram_cap=default_ram_cap(), enabled=self.settings.kv_snapshots)
+        self.generation = generation or GenerationThread(GenerationWorker(LocalEngine()))
+        self.generation.worker.engine.snapshots = self.snapshots  # before its first load
         self.window = MainWindow()
         self.window.chat_view.set_reasoning_expanded(self.settings.reasoning_expanded)
         self.connections = load_connections(paths.connections_file)
@@ -57,6 +64,7 @@ class AppController(QObject):
                                       Library.of(paths), connections=self.connections)
         self._downloads: DownloadManager | None = None  # made after the window shows
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
+        self.chat.conversation_deleted.connect(self._on_chat_conversation_deleted)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
         self.models.loaded_changed.connect(self._on_models_loaded_changed)
@@ -131,6 +139,8 @@ class AppController(QObject):
         self.update_settings(settings)
         if settings.theme != old.theme:
             apply_theme(self.app, settings.theme)
+        self.snapshots.enabled = settings.kv_snapshots
+        self.snapshots.set_caps(disk_cap_for(self.paths.kv_snapshots, settings.kv_snapshot_gib))
         self.window.chat_view.set_reasoning_expanded(settings.reasoning_expanded)
         if settings.language != old.language:
             self._offer_restart(settings.language)
@@ -177,6 +187,15 @@ class AppController(QObject):
     @Slot(object)
     def _on_models_settings_changed(self, settings: Settings) -> None:
         self.update_settings(settings)
+
+    @Slot(str)
+    def _on_chat_conversation_deleted(self, conversation_id: str) -> None:
+        self.snapshots.drop_conversation(conversation_id)  # its KV cache holds its content
+
+    @Slot()
+    def clear_snapshots(self) -> None:
+        """Settings → Clear: every conversation's kept KV cache goes."""
+        self.snapshots.clear()
 
     @Slot(bool)
     def _on_composer_deep_thinking_toggled(self, on: bool) -> None:
@@ -243,5 +262,7 @@ class AppController(QObject):
             log.warning("downloads did not stop within 2 s")
         if not self.generation.shutdown(timeout_ms=2000):
             log.warning("the generation thread did not stop within 2 s")
+        # The last conversation's KV cache is written by the store's own thread, after the
+        # window is gone: the process waits for it, the user does not.
         self.store.close()
         self.translations.remove()

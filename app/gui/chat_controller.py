@@ -52,9 +52,11 @@ class _Streaming:
 class ChatController(QObject):
     """Signals:
         generating_changed(bool): an answer started or ended.
+        conversation_deleted(str): the user deleted a conversation (its id).
     """
 
     generating_changed = Signal(bool)
+    conversation_deleted = Signal(str)
 
     def __init__(self, window: MainWindow, store: ConversationStore, generation: GenerationThread,
                  models: ModelContext) -> None:
@@ -147,6 +149,7 @@ class ChatController(QObject):
             self.stop()
             return
         self.store.delete_conversation(conversation_id)
+        self.conversation_deleted.emit(conversation_id)
         if conversation_id == self.conversation_id:
             self.restore()
         else:
@@ -220,7 +223,8 @@ class ChatController(QObject):
         if thinking:
             self.window.chat_view.begin_reasoning(assistant.id)
         request = ChatRequest(messages=history, deep_thinking=thinking,
-                              sampling=self.models.sampling(), max_tokens=self.max_tokens)
+                              sampling=self.models.sampling(), max_tokens=self.max_tokens,
+                              conversation_id=conversation_id)
         self._set_generating(True)
         self._refresh_sidebar()
         self.generation.generate(GenerateRequest(assistant.id, request,

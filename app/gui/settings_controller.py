@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from app.gui.connection_tester import ConnectionTester
 from backend.engine import rpc
 from backend.engine.offload import PlanOptions, plan_offload
+from backend.engine.snapshot_store import GiB, disk_cap_for
 from backend.settings import Settings
 from ui.settings.settings_dialog import Estimate, PlanEstimate, SettingsDialog
 
@@ -32,9 +33,13 @@ def open_settings_dialog(controller: AppController) -> SettingsDialog:
                 n_ctx=min(n_ctx, layout.n_ctx_train), kv_type=kv_type, cpu_moe_layers=cpu_moe))
             return PlanEstimate("\n".join([plan.summary(), *plan.notes]), plan.over_budget)
 
+    automatic = disk_cap_for(controller.paths.kv_snapshots, None) / GiB
     dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
                             connections=controller.connections,
-                            rpc_supported=rpc.supported(), parent=controller.window)
+                            rpc_supported=rpc.supported(),
+                            cache_usage=controller.snapshots.usage,
+                            automatic_cache_gib=automatic, parent=controller.window)
+    dialog.cache_clear_requested.connect(controller.clear_snapshots)
     dialog.applied.connect(controller.apply_settings)
     dialog.connections_applied.connect(controller.apply_connections)
     tester = ConnectionTester(dialog)

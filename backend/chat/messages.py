@@ -78,3 +78,6 @@ class ChatRequest:
     sampling: Sampling | None = None  # None: the model family's recommended settings
     max_tokens: int | None = None  # None: until the model stops or the context is full
     seed: int | None = None  # None: a fresh random seed
+    # The conversation this answers, if it is saved: the engine files its KV snapshot under it
+    # (deleted with the conversation).
+    conversation_id: str | None = None

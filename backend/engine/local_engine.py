@@ -25,6 +25,13 @@ from backend.chat.family import default_sampling
 from backend.chat.messages import ChatRequest, Sampling
 from backend.chat.prompt import build_prompt
 from backend.chat.reasoning import ReasoningSplitter
+from backend.engine.kv_snapshots import (
+    SnapshotError,
+    SnapshotKey,
+    capture,
+    common_prefix,
+    restore,
+)
 from backend.engine.offload import Machine, OffloadPlan, PlanOptions, plan_offload
 from backend.engine.preflight import inspect_loadable
 from backend.errors import (
@@ -39,6 +46,7 @@ from backend.i18n import translate
 
 if TYPE_CHECKING:
     from backend.engine.native import NativeModel
+    from backend.engine.snapshot_store import SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +78,30 @@ class LoadCancelled(Exception):
 
 
 class LocalEngine:
-    """llama.cpp on this machine. Implements `backend.chat.Engine`."""
+    """llama.cpp on this machine. Implements `backend.chat.Engine`.
 
-    def __init__(self, *, grammar: str | None = None) -> None:
+    With a `SnapshotStore`, the KV cache outlives the conversation it was built for: after each
+    answer it is kept as a snapshot (RAM, then disk), and a prompt that starts like a snapshot
+    (the conversation reopened, switched back to, or continued after a restart) restores it and
+    evaluates only what is new.
+    """
+
+    MIN_SNAPSHOT_TOKENS = 64  # shorter caches are cheaper to evaluate again than to keep
+
+    def __init__(self, *, grammar: str | None = None,
+                 snapshots: SnapshotStore | None = None) -> None:
         """`grammar` (GBNF) constrains every answer, e.g. to a format; None: free text."""
         self.grammar = grammar
+        self.snapshots = snapshots
         self._native: NativeModel | None = None  # llama_native is imported on first load
         self.loaded: LoadedModel | None = None
         self._cancel = threading.Event()
         self._active_cancel = self._cancel  # the running generation's flag
         self._cancel_load = threading.Event()
         self._cache_tokens: list[int] = []
+        self._snapshot_key: SnapshotKey | None = None
+        self._cache_owner: str | None = None  # the conversation the cache was built for
+        self._kept_tokens = 0  # how much of the cache the newest snapshot holds
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -149,6 +170,10 @@ class LocalEngine:
         except RuntimeError as exc:
             raise _load_error(info, plan, str(exc)) from None
         self._cache_tokens = []
+        self._kept_tokens = 0
+        if self.snapshots is not None:
+            self._snapshot_key = SnapshotKey.of(info.path, settings.kv_type, settings.flash_attn,
+                                                native.LLAMA_VERSION)
         self.loaded = LoadedModel(info, plan, self._native.n_ctx, time.perf_counter() - started)
         log.info("loaded %s (%s) in %.1f s: %s", info.label, info.quant,
                  self.loaded.load_seconds, plan.summary())
@@ -159,12 +184,14 @@ class LocalEngine:
         self._cancel_load.set()
 
     def unload(self) -> None:
-        """Free the model's RAM and VRAM."""
+        """Free the model's RAM and VRAM (its cache is kept as a snapshot first)."""
         if self._native is not None:
+            self._keep_cache(self._native)
             self._native.free()
             self._native = None
         self.loaded = None
         self._cache_tokens = []
+        self._snapshot_key = None
 
     # -- generation --------------------------------------------------------------------------
 
@@ -196,7 +223,7 @@ class LocalEngine:
         splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning)
         for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
                                   seed=request.seed, grammar=grammar or self.grammar,
-                                  cancel=cancel):
+                                  cancel=cancel, conversation=request.conversation_id):
             if isinstance(item, GenerationStats):
                 yield from splitter.finish()
                 yield Finished(item)
@@ -212,10 +239,12 @@ class LocalEngine:
         seed: int | None = None,
         grammar: str | None = None,
         cancel: threading.Event | None = None,
+        conversation: str | None = None,
     ) -> Iterator[str | GenerationStats]:
         """Text pieces of the continuation of `prompt`, then one `GenerationStats`.
 
-        `grammar` (GBNF) constrains the output, in C, with no per-token Python cost.
+        `grammar` (GBNF) constrains the output, in C, with no per-token Python cost. After the
+        stats, the cache is kept as `conversation`'s snapshot (if the engine keeps snapshots).
         """
         native = self._require_native()
         if cancel is None:
@@ -232,7 +261,7 @@ class LocalEngine:
                 "{n_ctx:,}-token context the model was loaded with. Start a new "
                 "conversation, or raise the context length in Settings.",
             ).format(tokens=len(tokens), n_ctx=n_ctx))
-        cached = self._reuse_prefix(native, tokens)
+        cached = self._reuse_prefix(native, tokens, conversation)
         native.set_abortable(True)
         try:
             finish = self._evaluate_prompt(native, tokens, cached, cancel)
@@ -269,7 +298,7 @@ class LocalEngine:
                         yield text
                     status = native.decode([token])
                     if status == _ABORTED:  # stopped mid-token: drop its half-written cells
-                        native.forget_after(len(self._cache_tokens))
+                        self._truncate(native, len(self._cache_tokens))
                         finish = FinishReason.CANCELLED
                         break
                     if status != 0:
@@ -293,6 +322,7 @@ class LocalEngine:
             decode_tps=(n_generated - 1) / (last_at - first_at) if n_generated > 1 and last_at > first_at else 0.0,
             finish_reason=finish or FinishReason.STOP,
         )
+        self._keep_cache(native)  # after the answer is out: the user reads while it is kept
 
     def count_tokens(self, text: str) -> int:
         return len(self._require_native().tokenize(text))
@@ -309,17 +339,75 @@ class LocalEngine:
         assert self._native is not None
         return self._native
 
-    def _reuse_prefix(self, native: NativeModel, tokens: list[int]) -> int:
-        """Keep the KV cache's common prefix with `tokens`; return how many tokens it covers."""
-        common = 0
-        for old, new in zip(self._cache_tokens, tokens, strict=False):
-            if old != new:
-                break
-            common += 1
-        common = min(common, len(tokens) - 1)  # the last prompt token must be evaluated
-        native.forget_after(common)
-        del self._cache_tokens[common:]
-        return common
+    def _reuse_prefix(self, native: NativeModel, tokens: list[int],
+                      conversation: str | None) -> int:
+        """Keep the longest start of `tokens` the cache (or a snapshot) already holds; return
+        how many tokens that is. The last prompt token is always evaluated again: its logits
+        are what the first answer token is sampled from."""
+        limit = len(tokens) - 1
+        common = min(common_prefix(self._cache_tokens, tokens), limit)
+        restored = self._restore_snapshot(native, tokens, common, limit)
+        if restored is None:
+            if len(self._cache_tokens) - common >= self.MIN_SNAPSHOT_TOKENS:
+                self._keep_cache(native)  # most of the cache is about to be dropped: keep it
+            restored = self._truncate(native, common)
+        self._cache_owner = conversation
+        return restored
+
+    def _truncate(self, native: NativeModel, n_tokens: int) -> int:
+        """Keep the cache's first `n_tokens`; a cache that cannot drop only its tail (V4's
+        compressed one) is emptied instead. Returns how many tokens it holds."""
+        if not native.forget_after(n_tokens):
+            n_tokens = 0
+        del self._cache_tokens[n_tokens:]
+        self._kept_tokens = min(self._kept_tokens, n_tokens)
+        return n_tokens
+
+    def _restore_snapshot(self, native: NativeModel, tokens: list[int], live: int,
+                          limit: int) -> int | None:
+        """Swap the cache for the snapshot sharing the longest start with `tokens`, if it
+        shares more than the cache does; how many tokens it holds then, or None."""
+        key = self._snapshot_key
+        if self.snapshots is None or key is None:
+            return None
+        snapshot_id, shared = self.snapshots.best_match(key, tokens)
+        shared = min(shared, limit)
+        if snapshot_id is None or shared < live + self.MIN_SNAPSHOT_TOKENS:
+            return None
+        snapshot = self.snapshots.get(snapshot_id)
+        if snapshot is None:
+            return None
+        self._keep_cache(native)  # the cache is about to be replaced
+        try:
+            kept = restore(native, snapshot, key, shared)
+        except SnapshotError as exc:  # the cache is empty now; the prompt is read in full
+            log.info("KV snapshot not used: %s", exc)
+            self.snapshots.drop(snapshot_id)
+            self._cache_tokens, self._kept_tokens = [], 0
+            return 0
+        self._cache_tokens = list(snapshot.tokens[:kept])
+        self._kept_tokens = kept
+        log.info("restored %d cached tokens from a KV snapshot", kept)
+        return kept
+
+    def _keep_cache(self, native: NativeModel) -> None:
+        """Keep the cache as its conversation's snapshot, unless it is short or already kept."""
+        key, tokens = self._snapshot_key, self._cache_tokens
+        if (self.snapshots is None or key is None or len(tokens) < self.MIN_SNAPSHOT_TOKENS
+                or len(tokens) == self._kept_tokens):
+            return
+        try:
+            snapshot = capture(native, tokens, key, self._cache_owner)
+        except SnapshotError as exc:
+            log.info("KV cache not kept: %s", exc)
+            return
+        self.snapshots.put(snapshot)
+        self._kept_tokens = len(tokens)
+
+    def forget_conversation(self, conversation: str) -> None:
+        """A deleted conversation's snapshots go with it. Safe from any thread."""
+        if self.snapshots is not None:
+            self.snapshots.drop_conversation(conversation)
 
     def _evaluate_prompt(
         self, native: NativeModel, tokens: list[int], start: int, cancel: threading.Event
@@ -331,10 +419,10 @@ class LocalEngine:
             chunk = tokens[begin : begin + n_batch]
             status = native.decode(chunk)
             if status == _ABORTED:
-                native.forget_after(begin)
+                self._truncate(native, begin)
                 return FinishReason.CANCELLED
             if status != 0:
-                native.forget_after(begin)
+                self._truncate(native, begin)
                 raise GenerationError(translate(
                     "Engine",
                     "llama.cpp could not evaluate the prompt (code {status}). If this keeps "

@@ -81,6 +81,7 @@ class _LogRouter:
         return ""
 
 
+LLAMA_VERSION: str = C.__version__
 LOG = _LogRouter()
 C.llama_log_set(LOG.callback, ctypes.c_void_p(0))
 C.llama_backend_init()
@@ -290,13 +291,47 @@ class NativeModel:
 
     # -- evaluation --------------------------------------------------------------------------
 
-    def forget_after(self, n_tokens: int) -> None:
-        """Drop KV-cache cells from position `n_tokens` on (prefix reuse across turns)."""
+    def forget_after(self, n_tokens: int) -> bool:
+        """Drop KV-cache cells from position `n_tokens` on (prefix reuse across turns).
+
+        False when the cache cannot drop only a tail (DeepSeek V4's compressed cache): it was
+        cleared instead, and the whole prompt must be evaluated again.
+        """
         memory = C.llama_get_memory(self.ctx)
-        if n_tokens <= 0:
-            C.llama_memory_clear(memory, True)
-        else:
-            C.llama_memory_seq_rm(memory, 0, n_tokens, -1)
+        if n_tokens > 0 and C.llama_memory_seq_rm(memory, 0, n_tokens, -1):
+            return True
+        C.llama_memory_clear(memory, True)
+        return n_tokens <= 0
+
+    # -- the sequence's state (KV snapshots) ---------------------------------------------------
+
+    def positions(self) -> tuple[int, int]:
+        """The first and last position the cache holds (-1, -1 when empty)."""
+        memory = C.llama_get_memory(self.ctx)
+        return (int(C.llama_memory_seq_pos_min(memory, 0)),
+                int(C.llama_memory_seq_pos_max(memory, 0)))
+
+    def capacity(self) -> int:
+        """How many tokens the sequence can hold."""
+        return int(C.llama_n_ctx_seq(self.ctx))
+
+    def save_state(self) -> bytearray | None:
+        """llama.cpp's serialized KV cells of the sequence, or None if it could not write them."""
+        size = int(C.llama_state_seq_get_size(self.ctx, 0))
+        if size <= 0:
+            return None
+        blob = bytearray(size)
+        written = C.llama_state_seq_get_data(self.ctx, _byte_buffer(blob), size, 0)
+        return blob if written == size else None
+
+    def load_state(self, blob: bytearray) -> bool:
+        """Replace the sequence's cells with `blob` (from `save_state`). On False the cache was
+        emptied: llama.cpp clears the sequence before it finds a blob unusable."""
+        read = C.llama_state_seq_set_data(self.ctx, _byte_buffer(blob), len(blob), 0)
+        if read == len(blob):
+            return True
+        C.llama_memory_clear(C.llama_get_memory(self.ctx), True)
+        return False
 
     def set_abortable(self, on: bool) -> None:
         """Let a stop interrupt a decode midway (long prompts), or not (single tokens).
@@ -358,6 +393,11 @@ class Sampler:
         if self.chain:
             C.llama_sampler_free(self.chain)
             self.chain = None
+
+
+def _byte_buffer(blob: bytearray) -> ctypes.Array[ctypes.c_uint8]:
+    """`blob`'s own memory as a C uint8_t array (no copy)."""
+    return (ctypes.c_uint8 * len(blob)).from_buffer(blob)
 
 
 def _new_context(model: int, p: ContextParams) -> tuple[int, int, int]:

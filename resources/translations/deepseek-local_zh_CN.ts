@@ -1750,6 +1750,14 @@
         <translation>应为 host:port 地址列表，实际为 {value!r}</translation>
     </message>
     <message>
+        <source>expected a number of GiB, got {value!r}</source>
+        <translation>应为以 GiB 为单位的数字，实际为 {value!r}</translation>
+    </message>
+    <message>
+        <source>{value} GiB is outside 0.5–4096</source>
+        <translation>{value} GiB 超出 0.5–4096 的范围</translation>
+    </message>
+    <message>
         <source>{value!r} is not one of {allowed}</source>
         <translation>{value!r} 不是以下值之一：{allowed}</translation>
     </message>
@@ -1851,6 +1859,34 @@
     <message>
         <source>RPC workers</source>
         <translation>RPC 工作节点</translation>
+    </message>
+    <message>
+        <source>Conversation cache</source>
+        <translation>对话缓存</translation>
+    </message>
+    <message>
+        <source>Keep each conversation&apos;s evaluated prompt, so reopening or continuing it answers at once</source>
+        <translation>保留每个对话已处理的提示，重新打开或继续对话时可立即回答</translation>
+    </message>
+    <message>
+        <source>The model&apos;s KV cache is saved after each answer, in the cache folder. Without it, a long conversation is read again after a restart or a switch.</source>
+        <translation>每次回答后，模型的 KV 缓存会保存在缓存文件夹中。没有它，长对话在重启或切换后需要重新读取。</translation>
+    </message>
+    <message>
+        <source>Automatic ({0:.0f} GiB)</source>
+        <translation>自动（{0:.0f} GiB）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Disk space</source>
+        <translation>磁盘空间</translation>
+    </message>
+    <message>
+        <source>In use: {0:.2f} GB</source>
+        <translation>已使用：{0:.2f} GB</translation>
     </message>
     <message>
         <source>R1 distills</source>

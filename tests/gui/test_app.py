@@ -229,3 +229,15 @@ def test_first_run_welcomes_and_offers_a_model(qtbot: QtBot, make_app) -> None:
     dialog.close()
     again = make_app(None)  # second run: no automatic dialog
     assert again.settings.welcome_shown
+
+
+def test_a_deleted_conversation_takes_its_kv_snapshot_along(qtbot: QtBot, make_app,
+                                                            r1_model: Path) -> None:
+    app = make_app(r1_model)
+    send(qtbot, app, "Notes: " + " ".join(f"apple{i}" for i in range(100)))
+    assert app.snapshots.flush()
+    folder = app.paths.kv_snapshots
+    assert len(list(folder.glob("*.kvsnap"))) == 1
+    app.window.sidebar.delete_requested.emit(app.chat.conversation_id)
+    assert list(folder.glob("*.kvsnap")) == []
+    assert app.snapshots.usage() == 0

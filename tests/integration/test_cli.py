@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -130,8 +131,8 @@ def test_chat_json_lines(r1_model: Path) -> None:
     assert stats["type"] == "stats"
     assert stats["completion_tokens"] <= 12
     assert stats["finish_reason"] in ("length", "stop")
-    assert set(stats) == {"type", "prompt_tokens", "completion_tokens", "ttft_s", "prompt_tps",
-                          "decode_tps", "finish_reason"}
+    assert set(stats) == {"type", "prompt_tokens", "cached_tokens", "completion_tokens", "ttft_s",
+                          "prompt_tps", "decode_tps", "finish_reason"}
     # Same seed, same text.
     again = cli("chat", r1_model, "What is 2+2?", "--json", "--max-tokens", "12", "--seed", "7")
     assert again.stdout.splitlines()[:-1] == result.stdout.splitlines()[:-1]
@@ -139,3 +140,30 @@ def test_chat_json_lines(r1_model: Path) -> None:
 
 def test_chat_think_on_v3_is_refused(v3_model: Path) -> None:
     assert_clean_failure(cli("chat", v3_model, "hi", "--think"), "cannot reason step by step")
+
+
+def test_a_conversation_is_saved_and_continued_without_reading_it_again(
+        r1_model: Path, tmp_path: Path) -> None:
+    home = tmp_path / "profile"
+    notes = "My notes: " + " ".join(f"apple{i}" for i in range(120))
+    first = cli("chat", r1_model, notes, "--conversation", "new", "--data-dir", home, "--json",
+                "--max-tokens", "6", "--seed", "1")
+    assert first.returncode == 0, first.stderr
+    events = [json.loads(line) for line in first.stdout.splitlines()]
+    assert events[0]["type"] == "conversation"
+    conversation = events[0]["id"]
+    second = cli("chat", r1_model, "And then?", "--conversation", conversation, "--data-dir",
+                 home, "--json", "--max-tokens", "6", "--seed", "1")
+    assert second.returncode == 0, second.stderr
+    later = [json.loads(line) for line in second.stdout.splitlines()]
+    assert later[0] == {"type": "conversation", "id": conversation}
+    stats = later[-1]
+    assert stats["cached_tokens"] >= stats["prompt_tokens"] - 20  # the snapshot, not a re-read
+    with sqlite3.connect(home / "data" / "conversations.sqlite3") as db:
+        rows = db.execute("SELECT role, content, state FROM messages WHERE conversation_id = ? "
+                          "ORDER BY position", (conversation,)).fetchall()
+    assert [(r[0], r[2]) for r in rows] == [("user", "complete"), ("assistant", "complete")] * 2
+    assert (rows[0][1], rows[2][1]) == (notes, "And then?")
+    assert_clean_failure(
+        cli("chat", r1_model, "hi", "--conversation", "no-such-id", "--data-dir", home),
+        "There is no conversation no-such-id in ")

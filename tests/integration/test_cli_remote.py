@@ -11,7 +11,7 @@ from tests.integration.test_cli import assert_clean_failure, cli
 from tests.support.fake_openai import API_KEY, FakeOpenAI
 
 KEY_ENV = "DEEPSEEK_LOCAL_TEST_KEY"
-STATS_KEYS = {"type", "prompt_tokens", "completion_tokens", "ttft_s", "prompt_tps",
+STATS_KEYS = {"type", "prompt_tokens", "cached_tokens", "completion_tokens", "ttft_s", "prompt_tps",
               "decode_tps", "finish_reason"}
 
 

@@ -58,7 +58,7 @@ def test_defaults() -> None:
         "n_threads": None, "reasoning_expanded": False, "models_dirs": (),
         "download_dir": None, "hf_token": None, "theme": "system", "language": "system",
         "last_model": None,
-        "welcome_shown": False, "rpc_servers": (),
+        "welcome_shown": False, "rpc_servers": (), "kv_snapshots": True, "kv_snapshot_gib": None,
     }
 
 
@@ -130,7 +130,7 @@ def test_the_token_never_shows_in_repr_str_or_logs(caplog: pytest.LogCaptureFixt
         "Settings(n_ctx=8192, kv_type='f16', sampling={}, cpu_moe_layers=None, n_threads=None, "
         "reasoning_expanded=False, models_dirs=(), download_dir=None, hf_token=None, "
         "theme=<Theme.SYSTEM: 'system'>, language=<Language.SYSTEM: 'system'>, last_model=None, welcome_shown=False, "
-        "rpc_servers=())"
+        "rpc_servers=(), kv_snapshots=True, kv_snapshot_gib=None)"
     )
 
 
@@ -172,7 +172,9 @@ def test_saved_settings_round_trip_in_a_readable_file(path: Path) -> None:
   "language": "zh_CN",
   "last_model": "/models/DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf",
   "welcome_shown": false,
-  "rpc_servers": []
+  "rpc_servers": [],
+  "kv_snapshots": true,
+  "kv_snapshot_gib": null
 }
 """
 

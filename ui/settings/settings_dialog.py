@@ -66,15 +66,20 @@ class SettingsDialog(QDialog):
     """Signals:
         applied(object): the new `Settings` (OK or Apply).
         connections_applied(object): the edited list of `Connection`s (OK or Apply, if changed).
+        cache_clear_requested(): delete every conversation's kept KV cache, now.
     """
 
     applied = Signal(object)
     connections_applied = Signal(object)
+    cache_clear_requested = Signal()
 
     def __init__(self, settings: Settings, *, n_moe_layers: int = 0,
                  estimate: Estimate | None = None, connections: Sequence[Connection] = (),
-                 rpc_supported: bool = False, parent: QWidget | None = None) -> None:
+                 rpc_supported: bool = False, cache_usage: Callable[[], int] | None = None,
+                 automatic_cache_gib: float = 0.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._cache_usage = cache_usage
+        self._automatic_cache_gib = automatic_cache_gib
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(640)
         self._settings = settings
@@ -118,6 +123,7 @@ class SettingsDialog(QDialog):
             self.kv_type.addItem(label, value)
         form.addRow(self.tr("Context length"), self.context)
         form.addRow(self.tr("KV cache"), self.kv_type)
+        form.addRow(self._cache_box(page))
 
         offload = QGroupBox(self.tr("Expert offload"), page)
         box = QVBoxLayout(offload)
@@ -170,6 +176,44 @@ class SettingsDialog(QDialog):
         self.kv_type.currentIndexChanged.connect(self._on_offload_changed)
         self.threads_auto.toggled.connect(self._on_threads_auto_toggled)
         return page
+
+    def _cache_box(self, page: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Conversation cache"), page)
+        form = QFormLayout(box)
+        self.kv_snapshots = QCheckBox(
+            self.tr("Keep each conversation's evaluated prompt, so reopening or continuing it "
+                    "answers at once"), box)
+        self.kv_snapshots.setToolTip(self.tr(
+            "The model's KV cache is saved after each answer, in the cache folder. Without it, "
+            "a long conversation is read again after a restart or a switch."))
+        self.kv_snapshot_gib = QDoubleSpinBox(box)
+        self.kv_snapshot_gib.setRange(0.0, 4096.0)
+        self.kv_snapshot_gib.setDecimals(1)
+        self.kv_snapshot_gib.setSingleStep(1.0)
+        self.kv_snapshot_gib.setSuffix(" GiB")
+        self.kv_snapshot_gib.setSpecialValueText(self.tr("Automatic ({0:.0f} GiB)").format(
+            self._automatic_cache_gib))
+        self.cache_used = QLabel(box)
+        self.cache_used.setObjectName("estimate")
+        clear = QPushButton(self.tr("Clear"), box)
+        used_row = QHBoxLayout()
+        used_row.addWidget(self.cache_used, 1)
+        used_row.addWidget(clear)
+        form.addRow(self.kv_snapshots)
+        form.addRow(self.tr("Disk space"), self.kv_snapshot_gib)
+        form.addRow(used_row)
+        self.kv_snapshots.toggled.connect(self.kv_snapshot_gib.setEnabled)
+        clear.clicked.connect(self._on_clear_cache_clicked)
+        self._show_cache_usage()
+        return box
+
+    def _show_cache_usage(self) -> None:
+        used = self._cache_usage() if self._cache_usage is not None else 0
+        self.cache_used.setText(self.tr("In use: {0:.2f} GB").format(used / 1e9))
+
+    def _on_clear_cache_clicked(self) -> None:
+        self.cache_clear_requested.emit()
+        self._show_cache_usage()
 
     def _sampling_tab(self) -> QWidget:
         page = QWidget(self)
@@ -263,6 +307,9 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.rpc_servers.setText(", ".join(s.rpc_servers))
+        self.kv_snapshots.setChecked(s.kv_snapshots)
+        self.kv_snapshot_gib.setValue(s.kv_snapshot_gib or 0.0)
+        self.kv_snapshot_gib.setEnabled(s.kv_snapshots)
 
     def value(self) -> Settings:
         """The edited settings."""
@@ -282,6 +329,8 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             language=self.language.currentData(),
             rpc_servers=self._rpc_value if self._rpc_supported else self._settings.rpc_servers,
+            kv_snapshots=self.kv_snapshots.isChecked(),
+            kv_snapshot_gib=max(0.5, gib) if (gib := self.kv_snapshot_gib.value()) > 0 else None,
         )
         for family in _FAMILIES:
             custom = self._sampling.get(family)
