@@ -107,6 +107,28 @@ $(BUNDLE_BIN):
 bundle-test: $(STAMP) $(BUNDLE_BIN)
 	$(PY) packaging/bundle_test.py --bundle $(BUNDLE_BIN)
 
+# --- The offload plan on a real GPU ----------------------------------------------------------
+
+.PHONY: gpu-check
+
+# On a machine with an NVIDIA GPU (nvcc on PATH): llama-cpp-python built with CUDA in its own venv,
+# then packaging/gpu_check.py writes a synthetic ~60 GB DeepSeek-shaped model (build/gpu-check/)
+# and measures the automatic plan, a --cpu-moe-layers sweep and llama.cpp's --fit (if present).
+# Options: make gpu-check GPU_CHECK_ARGS="--size-gb 90 --ctx 16384"
+GPU_VENV       := .venv-gpu
+GPU_CHECK_ARGS ?=
+
+gpu-check:
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found." >&2; exit 1; }
+	test -x $(GPU_VENV)/bin/python || $(PYTHON) -m venv $(GPU_VENV)
+	@if [ "$$(cat $(GPU_VENV)/.llama-build 2>/dev/null)" != "$(LLAMA_REQ) cuda" ]; then \
+	  echo "Compiling $(LLAMA_REQ) with CUDA (10-20 minutes)"; \
+	  CMAKE_ARGS="-DGGML_CUDA=on" $(GPU_VENV)/bin/python -m pip install --quiet --no-cache-dir \
+	    --force-reinstall --no-deps '$(LLAMA_REQ)' && echo "$(LLAMA_REQ) cuda" > $(GPU_VENV)/.llama-build; \
+	fi
+	$(GPU_VENV)/bin/python -m pip install --quiet -e .
+	$(GPU_VENV)/bin/python packaging/gpu_check.py $(GPU_CHECK_ARGS)
+
 # Keeps .venv-bundle (its llama.cpp build takes minutes); `rm -rf .venv-bundle` to start over.
 clean-bundle:
 	rm -rf dist build/pyinstaller

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -215,19 +216,54 @@ def _write_vocab(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
 # --- weights -------------------------------------------------------------------------------
 
 
+def tensor_shapes(s: TinyModelSpec) -> Iterator[tuple[str, tuple[int, ...], str]]:
+    """(name, ggml shape, kind) of every tensor: kind is matrix, norm, bias, router or expert."""
+    n_embd, n_head, n_vocab = s.n_embd, s.n_head, _vocab_size(s)
+    yield "token_embd.weight", (n_embd, n_vocab), "matrix"
+    yield "output_norm.weight", (n_embd,), "norm"
+    yield "output.weight", (n_embd, n_vocab), "matrix"
+    for i in range(s.n_layer):
+        p = f"blk.{i}."
+        yield p + "attn_norm.weight", (n_embd,), "norm"
+        yield p + "attn_q_a_norm.weight", (s.q_lora_rank,), "norm"
+        yield p + "attn_kv_a_norm.weight", (s.kv_lora_rank,), "norm"
+        yield p + "attn_q_a.weight", (n_embd, s.q_lora_rank), "matrix"
+        yield p + "attn_q_b.weight", (s.q_lora_rank, n_head * (s.qk_nope + s.qk_rope)), "matrix"
+        yield p + "attn_kv_a_mqa.weight", (n_embd, s.kv_lora_rank + s.qk_rope), "matrix"
+        if s.mla:
+            yield p + "attn_k_b.weight", (s.qk_nope, s.kv_lora_rank, n_head), "matrix"
+            yield p + "attn_v_b.weight", (s.kv_lora_rank, s.v_head, n_head), "matrix"
+        else:
+            yield (p + "attn_kv_b.weight", (s.kv_lora_rank, n_head * (s.qk_nope + s.v_head)),
+                   "matrix")
+        yield p + "attn_output.weight", (n_head * s.v_head, n_embd), "matrix"
+        yield p + "ffn_norm.weight", (n_embd,), "norm"
+        if i < s.n_dense:
+            yield p + "ffn_gate.weight", (n_embd, s.n_ff), "matrix"
+            yield p + "ffn_up.weight", (n_embd, s.n_ff), "matrix"
+            yield p + "ffn_down.weight", (s.n_ff, n_embd), "matrix"
+            continue
+        yield p + "ffn_gate_inp.weight", (n_embd, s.n_expert), "router"
+        yield p + "exp_probs_b.bias", (s.n_expert,), "bias"
+        yield p + "ffn_gate_exps.weight", (n_embd, s.n_ff_exp, s.n_expert), "expert"
+        yield p + "ffn_up_exps.weight", (n_embd, s.n_ff_exp, s.n_expert), "expert"
+        yield p + "ffn_down_exps.weight", (s.n_ff_exp, n_embd, s.n_expert), "expert"
+        yield p + "ffn_gate_shexp.weight", (n_embd, s.n_ff_exp), "matrix"
+        yield p + "ffn_up_shexp.weight", (n_embd, s.n_ff_exp), "matrix"
+        yield p + "ffn_down_shexp.weight", (s.n_ff_exp, n_embd), "matrix"
+
+
 def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
     rng = np.random.default_rng(s.seed)
-    n_vocab = _vocab_size(s)
     expert_type = s.expert_type or s.weight_type
-
-    def add(name: str, *ggml_shape: int, kind: str = "matrix") -> None:
+    for name, ggml_shape, kind in tensor_shapes(s):
         numpy_shape = tuple(reversed(ggml_shape))
         if kind == "norm":
             w.add_tensor(name, np.ones(numpy_shape, dtype=np.float32))
-            return
+            continue
         if kind == "bias":
             w.add_tensor(name, (rng.standard_normal(numpy_shape) * 0.01).astype(np.float32))
-            return
+            continue
         scale = 1.0 / np.sqrt(ggml_shape[0])
         data = (rng.standard_normal(numpy_shape) * scale).astype(np.float32)
         qtype = expert_type if kind == "expert" else s.weight_type
@@ -239,36 +275,3 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             w.add_tensor(name, data.astype(np.float16))
         else:
             w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
-
-    n_embd, n_head = s.n_embd, s.n_head
-    add("token_embd.weight", n_embd, n_vocab)
-    add("output_norm.weight", n_embd, kind="norm")
-    add("output.weight", n_embd, n_vocab)
-    for i in range(s.n_layer):
-        p = f"blk.{i}."
-        add(p + "attn_norm.weight", n_embd, kind="norm")
-        add(p + "attn_q_a_norm.weight", s.q_lora_rank, kind="norm")
-        add(p + "attn_kv_a_norm.weight", s.kv_lora_rank, kind="norm")
-        add(p + "attn_q_a.weight", n_embd, s.q_lora_rank)
-        add(p + "attn_q_b.weight", s.q_lora_rank, n_head * (s.qk_nope + s.qk_rope))
-        add(p + "attn_kv_a_mqa.weight", n_embd, s.kv_lora_rank + s.qk_rope)
-        if s.mla:
-            add(p + "attn_k_b.weight", s.qk_nope, s.kv_lora_rank, n_head)
-            add(p + "attn_v_b.weight", s.kv_lora_rank, s.v_head, n_head)
-        else:
-            add(p + "attn_kv_b.weight", s.kv_lora_rank, n_head * (s.qk_nope + s.v_head))
-        add(p + "attn_output.weight", n_head * s.v_head, n_embd)
-        add(p + "ffn_norm.weight", n_embd, kind="norm")
-        if i < s.n_dense:
-            add(p + "ffn_gate.weight", n_embd, s.n_ff)
-            add(p + "ffn_up.weight", n_embd, s.n_ff)
-            add(p + "ffn_down.weight", s.n_ff, n_embd)
-            continue
-        add(p + "ffn_gate_inp.weight", n_embd, s.n_expert, kind="router")
-        add(p + "exp_probs_b.bias", s.n_expert, kind="bias")
-        add(p + "ffn_gate_exps.weight", n_embd, s.n_ff_exp, s.n_expert, kind="expert")
-        add(p + "ffn_up_exps.weight", n_embd, s.n_ff_exp, s.n_expert, kind="expert")
-        add(p + "ffn_down_exps.weight", s.n_ff_exp, n_embd, s.n_expert, kind="expert")
-        add(p + "ffn_gate_shexp.weight", n_embd, s.n_ff_exp)
-        add(p + "ffn_up_shexp.weight", n_embd, s.n_ff_exp)
-        add(p + "ffn_down_shexp.weight", s.n_ff_exp, n_embd)
