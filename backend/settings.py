@@ -94,6 +94,9 @@ class Settings:
     # llama.cpp RPC workers ("host:port") that share the model's layers; needs a -DGGML_RPC=on
     # build (see `backend.engine.rpc`).
     rpc_servers: tuple[str, ...] = ()
+    # Sent first in every conversation that has no system prompt of its own ("" : none). Models
+    # without a system role (R1 and its distills) get it at the start of the first message.
+    system_prompt: str = ""
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -170,6 +173,12 @@ def _text(value: object) -> str:
         raise TypeError(translate(
             "Settings", "expected a non-empty text, got {value!r}"
         ).format(value=value))
+    return value
+
+
+def _any_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(translate("Settings", "expected a text, got {value!r}").format(value=value))
     return value
 
 
@@ -298,6 +307,7 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "last_model": _optional(_text),
     "welcome_shown": _bool,
     "rpc_servers": _rpc_servers,
+    "system_prompt": _any_text,
 }
 
 # _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.
