@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
+from app.cli.chat_input import chat_messages, read_attachments, recount
 from app.cli.commands import (
     EXIT_BAD_INPUT,
     check_positive,
@@ -15,7 +16,7 @@ from app.cli.commands import (
 )
 from app.cli.event_printer import print_answer
 from backend.chat.family import ThinkingMode, default_sampling
-from backend.chat.messages import ChatMessage, ChatRequest, Role
+from backend.chat.messages import ChatRequest
 from backend.engine.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
 from backend.engine.preflight import check_loadable, read_loadable
 from backend.errors import InvalidOptionError, ModelFileError
@@ -71,6 +72,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     chat.add_argument("--temperature", type=float)
     chat.add_argument("--top-p", type=float)
     chat.add_argument("--cpu-moe-layers", type=moe_layers, metavar="N|all")
+    chat.add_argument("--attach", action="append", default=[], metavar="FILE",
+                      help="send a file's text with the prompt: text, Markdown or code in any "
+                           "encoding, PDF, .docx (repeatable)")
+    chat.add_argument("--system", metavar="TEXT",
+                      help="a system prompt (R1 and its distills have no system role: it goes "
+                           "at the start of the prompt)")
     chat.add_argument("--json", action="store_true")
     chat.set_defaults(run=run_chat)
 
@@ -262,6 +269,7 @@ def run_chat(args: argparse.Namespace) -> int:
                                  "--model NAME PROMPT).")
     check_positive("--max-tokens", args.max_tokens)
     check_positive("--ctx", args.ctx)
+    attachments = read_attachments(args.attach)  # refused before the model takes minutes to load
     engine = LocalEngine()
     tty = sys.stderr.isatty() and not args.json
 
@@ -284,11 +292,13 @@ def run_chat(args: argparse.Namespace) -> int:
         )
         if sampling.temperature < 0 or not 0 < sampling.top_p <= 1:
             raise InvalidOptionError("--temperature must be >= 0 and --top-p in (0, 1].")
-    request = ChatRequest(
-        messages=(ChatMessage(Role.USER, args.prompt),), deep_thinking=think,
-        sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
-    )
     try:
+        if attachments:
+            attachments = recount(attachments, args.prompt, loaded.n_ctx, engine.count_tokens)
+        request = ChatRequest(
+            messages=chat_messages(args.prompt, args.system, attachments), deep_thinking=think,
+            sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
+        )
         return print_answer(engine, request, as_json=args.json)
     finally:
         engine.unload()
