@@ -1,4 +1,4 @@
-"""The Settings dialog: context, sampling per model family, offload, threads, llama.cpp RPC workers
+"""The Settings dialog: context, the default system prompt, sampling per model family, offload, threads, llama.cpp RPC workers
 (only when the installed llama.cpp has RPC), reasoning panel, models folder, Hugging Face token,
 theme and language, and the remote servers (`ConnectionsPage`).
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSlider,
@@ -86,6 +87,7 @@ class SettingsDialog(QDialog):
         self._connections = list(connections)
         self.tabs = tabs = QTabWidget(self)
         tabs.addTab(self._model_tab(), self.tr("Model"))
+        tabs.addTab(self._chat_tab(), self.tr("Chat"))
         tabs.addTab(self._sampling_tab(), self.tr("Sampling"))
         self.connections_page = ConnectionsPage(connections, self)
         tabs.addTab(self.connections_page, self.tr("Servers"))
@@ -169,6 +171,26 @@ class SettingsDialog(QDialog):
         self.context.currentIndexChanged.connect(self._on_offload_changed)
         self.kv_type.currentIndexChanged.connect(self._on_offload_changed)
         self.threads_auto.toggled.connect(self._on_threads_auto_toggled)
+        return page
+
+    def _chat_tab(self) -> QWidget:
+        page = QWidget(self)
+        box = QVBoxLayout(page)
+        label = QLabel(self.tr("Default system prompt"), page)
+        self.system_prompt = QPlainTextEdit(page)
+        self.system_prompt.setPlaceholderText(self.tr(
+            "Instructions every new conversation starts with, e.g. \"Answer in the language of "
+            "the question.\" Leave empty for none."))
+        hint = QLabel(self.tr(
+            "A conversation can have its own: click \"System prompt\" above the chat. "
+            "DeepSeek-R1 and its distills have no system role: as DeepSeek advises, the text goes "
+            "at the start of the first message instead."), page)
+        hint.setWordWrap(True)
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        label.setBuddy(self.system_prompt)
+        box.addWidget(label)
+        box.addWidget(self.system_prompt, 1)
+        box.addWidget(hint)
         return page
 
     def _sampling_tab(self) -> QWidget:
@@ -263,6 +285,7 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.rpc_servers.setText(", ".join(s.rpc_servers))
+        self.system_prompt.setPlainText(s.system_prompt)
 
     def value(self) -> Settings:
         """The edited settings."""
@@ -282,6 +305,7 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             language=self.language.currentData(),
             rpc_servers=self._rpc_value if self._rpc_supported else self._settings.rpc_servers,
+            system_prompt=self.system_prompt.toPlainText(),
         )
         for family in _FAMILIES:
             custom = self._sampling.get(family)
