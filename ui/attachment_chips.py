@@ -204,7 +204,7 @@ class AttachmentTray(QWidget):
         entry = self._entries.get(key)
         return None if entry is None else entry.attachment
 
-    def keys(self) -> list[str]:
+    def file_keys(self) -> list[str]:
         return list(self._entries)
 
     def chip(self, key: str) -> AttachmentChip:

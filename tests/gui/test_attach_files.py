@@ -43,7 +43,7 @@ def settle(qtbot: QtBot, app: AppController) -> None:
 
 def chips(app: AppController) -> list[tuple[str, str]]:
     tray = app.window.composer.attachments
-    return [(tray.chip(k).name, tray.chip(k).detail()) for k in tray.keys()]
+    return [(tray.chip(k).name, tray.chip(k).detail()) for k in tray.file_keys()]
 
 
 def test_attached_files_are_counted_sent_shown_and_stored(
@@ -134,7 +134,7 @@ def test_drop_and_paste_attach_files(qtbot: QtBot, app: AppController, tmp_path:
         "The pasted image was not attached: this model cannot see images. Describe it in words, "
         "or attach text, Markdown, code, PDF or .docx files.")
     # A chip's × removes its file.
-    qtbot.mouseClick(composer.attachments.chip(composer.attachments.keys()[0]).remove_button,
+    qtbot.mouseClick(composer.attachments.chip(composer.attachments.file_keys()[0]).remove_button,
                      Qt.MouseButton.LeftButton)
     assert [name for name, _ in chips(app)] == ["b.txt"]
 
@@ -160,7 +160,6 @@ def test_a_file_too_large_for_the_context_is_cut_only_with_consent(
     book = tmp_path / "book.txt"
     book.write_text("".join(f"Line {i}: all work and no play.\n" for i in range(2000)),
                     encoding="utf-8")
-    tray = app.window.composer.attachments
     controller = app.chat.attachments
     attach(qtbot, app, monkeypatch, book)
     qtbot.waitUntil(lambda: controller.question is not None, timeout=10_000)
