@@ -98,6 +98,9 @@ class Settings:
     # continuing it does not read it again; on disk up to this many GiB (None: automatic).
     kv_snapshots: bool = True
     kv_snapshot_gib: float | None = None
+    # Sent first in every conversation that has no system prompt of its own ("" : none). Models
+    # without a system role (R1 and its distills) get it at the start of the first message.
+    system_prompt: str = ""
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -174,6 +177,12 @@ def _text(value: object) -> str:
         raise TypeError(translate(
             "Settings", "expected a non-empty text, got {value!r}"
         ).format(value=value))
+    return value
+
+
+def _any_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(translate("Settings", "expected a text, got {value!r}").format(value=value))
     return value
 
 
@@ -314,6 +323,7 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "rpc_servers": _rpc_servers,
     "kv_snapshots": _bool,
     "kv_snapshot_gib": _optional(_gib),
+    "system_prompt": _any_text,
 }
 
 # _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.

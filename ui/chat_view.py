@@ -38,10 +38,12 @@ class ChatView(QScrollArea):
     """Signals:
         regenerate_requested(str): the user asked to write this assistant message again (its id).
         edit_requested(str, str): the user edited a message of theirs and resends it (id, text).
+        version_requested(str, int): show another version of a message (id, -1 or +1).
     """
 
     regenerate_requested = Signal(str)
     edit_requested = Signal(str, str)
+    version_requested = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None, *, clock: Clock = time.monotonic) -> None:
         super().__init__(parent)
@@ -124,6 +126,22 @@ class ChatView(QScrollArea):
         if message.is_user:
             self._scroll_to_bottom()
 
+    def replace_from(self, message_id: str, messages: Sequence[MessageView]) -> None:
+        """Show `messages` in place of this message and every one after it (another version was
+        chosen, or a new one is being written). What is above stays, and so does the view."""
+        self.message_widget(message_id)  # built first if the user has not scrolled up to it
+        ids = list(self._widgets)
+        for old in ids[ids.index(message_id):]:
+            widget = self._widgets.pop(old)
+            if widget in self._pending:
+                self._pending.remove(widget)
+            widget.hide()
+            widget.deleteLater()
+        for message in messages:
+            widget = self._build(message)
+            self._list.insertWidget(self._list.count() - 1, widget)
+            widget.show()
+
     def message_widget(self, message_id: str) -> MessageWidget:
         """The widget of a message, built first if the user has not scrolled up to it yet."""
         if message_id not in self._widgets:
@@ -155,6 +173,7 @@ class ChatView(QScrollArea):
                                generating=self._generating, defer_render=defer_render)
         widget.regenerate_requested.connect(self.regenerate_requested)
         widget.edit_requested.connect(self.edit_requested)
+        widget.version_requested.connect(self.version_requested)
         self._widgets[message.id] = widget
         return widget
 
@@ -328,7 +347,12 @@ def chat_stylesheet(palette: QPalette, point_size: float) -> str:
     padding: 3px 8px; font-size: {small:.1f}pt; }}
 #messageAction:hover {{ background: {t.hover}; color: {t.text}; }}
 #messageAction:disabled {{ color: {t.rule}; }}
-#messageStats {{ color: {t.muted}; font-size: {small:.1f}pt; }}
+#messageStats, #versionLabel {{ color: {t.muted}; font-size: {small:.1f}pt; }}
+#attachmentChip {{ background: {t.base}; border: 1px solid {t.border}; border-radius: 10px; }}
+#attachmentKind {{ background: {t.pill}; color: {t.accent}; border-radius: 6px; padding: 4px 5px;
+    font-size: {small * 0.8:.1f}pt; font-weight: 700; }}
+#attachmentName {{ font-weight: 600; }}
+#attachmentDetail {{ color: {t.muted}; font-size: {small:.1f}pt; }}
 #messagePending {{ color: {t.muted}; font-size: {body * 1.3:.1f}pt; }}
 #messageNotice {{ color: {t.muted}; font-size: {small:.1f}pt; font-style: italic; }}
 #messageNotice[kind="error"] {{ color: {t.danger}; font-style: normal; }}

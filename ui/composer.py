@@ -1,11 +1,18 @@
-"""The message composer: a growing multi-line input, Send/Stop, and the Deep thinking toggle."""
+"""The message composer: a growing multi-line input, Send/Stop, the Deep thinking toggle, and the
+files attached to the message (by the Attach button, drag and drop, or paste) with the message's
+size against the model's context."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -13,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backend.chat.attachments import estimate_tokens, message_budget
+from ui.attachment_chips import AttachmentTray
 from ui.growing_text import GrowingTextEdit
 
 
@@ -21,11 +30,15 @@ class Composer(QFrame):
         send_requested(str): the text to send (never empty).
         stop_requested(): stop the answer being written.
         deep_thinking_toggled(bool): the user flipped Deep thinking.
+        files_chosen(list): paths of files to attach (Attach button, drag and drop, paste).
+        image_pasted(): an image (not a file) was pasted.
     """
 
     send_requested = Signal(str)
     stop_requested = Signal()
     deep_thinking_toggled = Signal(bool)
+    files_chosen = Signal(list)
+    image_pasted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,15 +58,19 @@ class Composer(QFrame):
         self.send.setDefault(False)
         self.send.setAutoDefault(False)
         self.send.setMinimumSize(QSize(72, 32))
+        self._build_attachments()
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.attach)
         row.addWidget(self.deep_thinking)
         row.addStretch(1)
+        row.addWidget(self.context_label)
         row.addWidget(self.send)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(8)
+        layout.addWidget(self.attachments)
         layout.addWidget(self.input)
         layout.addLayout(row)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -122,3 +139,113 @@ class Composer(QFrame):
     def _update_send(self) -> None:
         has_text = bool(self.input.toPlainText().strip())
         self.send.setEnabled(self._generating or (self._ready and has_text))
+
+    # -- attachments --------------------------------------------------------------------------
+
+    def _build_attachments(self) -> None:
+        self._n_ctx: int | None = None
+        self.attachments = AttachmentTray(self)
+        self.attach = QToolButton(self)
+        self.attach.setObjectName("attach")
+        self.attach.setText(self.tr("Attach"))
+        self.attach.setToolTip(self.tr(
+            "Attach text, Markdown, code, PDF or .docx files (or drop them here, or paste them)"))
+        self.attach.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.context_label = QLabel(self)
+        self.context_label.setObjectName("messageSize")
+        self.context_label.hide()
+        self.setAcceptDrops(True)
+        # The input would take dropped and pasted files as text: they come here first.
+        self.input.installEventFilter(self)
+        self.input.viewport().installEventFilter(self)
+        self.attach.clicked.connect(self._on_attach_clicked)
+        self.attachments.changed.connect(self._update_context_label)
+        self.input.textChanged.connect(self._update_context_label)
+
+    def set_context_size(self, n_ctx: int | None) -> None:
+        """The model's context in tokens (None: not known, e.g. a server's)."""
+        self._n_ctx = n_ctx
+        self._update_context_label()
+
+    def message_tokens(self) -> int:
+        """The message's size so far: its files (counted) and its text (estimated)."""
+        return self.attachments.total_tokens() + estimate_tokens(self.input.toPlainText())
+
+    def over_budget(self) -> bool:
+        """Whether the files and text leave too little of the context for an answer."""
+        return (self._n_ctx is not None and bool(len(self.attachments))
+                and self.message_tokens() > message_budget(self._n_ctx))
+
+    @Slot()
+    def _update_context_label(self) -> None:
+        if not len(self.attachments):
+            self.context_label.hide()
+            return
+        tokens = self.message_tokens()
+        if self._n_ctx is None:
+            self.context_label.setText(self.tr("≈{0:,} tokens").format(tokens))
+            self.context_label.setToolTip(self.tr("The message's size in tokens"))
+        else:
+            self.context_label.setText(self.tr("≈{0:,} / {1:,} tokens").format(tokens,
+                                                                                 self._n_ctx))
+            self.context_label.setToolTip(self.tr(
+                "The message's size against the model's context; up to {0:,} tokens leave room "
+                "for the answer").format(message_budget(self._n_ctx)))
+        over = self.over_budget()
+        if self.context_label.property("over") != over:
+            self.context_label.setProperty("over", over)
+            self.context_label.style().unpolish(self.context_label)
+            self.context_label.style().polish(self.context_label)
+        self.context_label.show()
+
+    @Slot()
+    def _on_attach_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Attach files"), str(Path.home()),
+            self.tr("Documents (*.txt *.md *.pdf *.docx *.py *.js *.ts *.json *.csv *.html *.c "
+                    "*.cpp *.h *.java *.go *.rs *.sh *.yaml *.toml *.xml *.log);;All files (*)"))
+        if paths:
+            self.files_chosen.emit(paths)
+
+    def _local_files(self, mime: QMimeData) -> list[str]:
+        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+    def _take_files(self, mime: QMimeData) -> bool:
+        """Files in a drop or a paste are attached; an image alone is refused. True if taken."""
+        files = self._local_files(mime)
+        if files:
+            self.files_chosen.emit(files)
+            return True
+        if mime.hasImage():
+            self.image_pasted.emit()
+            return True
+        return False
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._local_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self._take_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dropEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(
+                event, QDropEvent) and self._local_files(event.mimeData()):
+            event.acceptProposedAction()
+            return True
+        if (kind == QEvent.Type.Drop and isinstance(event, QDropEvent)
+                and self._take_files(event.mimeData())):
+            event.acceptProposedAction()
+            return True
+        if (kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Paste)):
+            clipboard = QGuiApplication.clipboard().mimeData()
+            if clipboard is not None and self._take_files(clipboard):
+                return True
+        return super().eventFilter(watched, event)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ui.chat_view import ChatView
 from ui.composer import Composer
+from ui.conversation_header import ConversationHeader
 from ui.conversation_list import ConversationList
 from ui.model_bar import ModelBar
 
@@ -34,6 +35,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 780)
         self.sidebar = ConversationList(self)
         self.model_bar = ModelBar(self)
+        self.conversation_header = ConversationHeader(self)
         self.chat_view = ChatView(self)
         self.empty_state = _EmptyState(self)
         self.composer = Composer(self)
@@ -48,6 +50,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.model_bar)
+        column.addWidget(self.conversation_header)
         column.addWidget(self.pages, 1)
         composer_box = QVBoxLayout()
         composer_box.setContentsMargins(24, 8, 24, 16)

@@ -5,6 +5,8 @@ bubble into an inline editor: Save & resend emits `edit_requested`). An assistan
 optional ReasoningPanel, the answer as Markdown, a notice line (stopped, interrupted, error) and an
 action row: Copy, Regenerate and the stats text. The row appears when the message is finished;
 while any answer is being generated Regenerate and Edit are disabled (`set_generating`).
+A message with several versions (regenerated, or edited and resent) shows "‹ 2/3 ›" in its row
+(`version_requested`); a user's attached files show as chips above the bubble.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from backend.chat.messages import MessageState
+from ui.attachment_chips import attachment_row
 from ui.markdown.markdown_view import MarkdownView
 from ui.message_editor import MessageEditor
 from ui.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
+from ui.version_switcher import VersionSwitcher
 from ui.view_models import MessageView
 
 Clock = Callable[[], float]
@@ -38,10 +42,12 @@ class MessageWidget(QWidget):
     """Signals:
         regenerate_requested(str): Regenerate clicked on this assistant message (its id).
         edit_requested(str, str): an edited user message was saved (its id, the new text).
+        version_requested(str, int): show another version of this message (its id, -1 or +1).
     """
 
     regenerate_requested = Signal(str)
     edit_requested = Signal(str, str)
+    version_requested = Signal(str, int)
 
     def __init__(self, message: MessageView, parent: QWidget | None = None, *,
                  clock: Clock = time.monotonic, keep_reasoning_expanded: bool = False,
@@ -81,6 +87,9 @@ class MessageWidget(QWidget):
         row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
+        self.version_switcher = VersionSwitcher(message.version, message.versions, self)
+        self.version_switcher.step_requested.connect(self._on_version_step_requested)
+        self._editor_index = 1  # where the inline editor goes: under the bubble's line
         if self.is_user:
             self._build_user(message, row)
         else:
@@ -104,10 +113,15 @@ class MessageWidget(QWidget):
         line.setContentsMargins(0, 0, 0, 0)
         line.addStretch(1)
         line.addWidget(self.bubble)
+        if message.attachments:
+            self.attachments_row = attachment_row(message.attachments, self)
+            self._layout.addWidget(self.attachments_row)
+            self._editor_index = 2
         self._layout.addLayout(line)
         self.edit_button = self._action_button(self.tr("Edit"), self.tr("Edit and resend"))
         self.edit_button.clicked.connect(self.start_editing)
         row.addStretch(1)
+        row.addWidget(self.version_switcher)
         row.addWidget(self.copy_button)
         row.addWidget(self.edit_button)
         self._layout.addWidget(self.action_row)
@@ -132,6 +146,7 @@ class MessageWidget(QWidget):
         self.regenerate_button = self._action_button(self.tr("Regenerate"),
                                                      self.tr("Write this answer again"))
         self.regenerate_button.clicked.connect(self._on_regenerate_clicked)
+        row.addWidget(self.version_switcher)
         row.addWidget(self.copy_button)
         row.addWidget(self.regenerate_button)
         row.addSpacing(8)
@@ -244,6 +259,7 @@ class MessageWidget(QWidget):
                 button.setEnabled(not self._generating)
         if self.editor is not None:
             self.editor.set_busy(self._generating)
+        self.version_switcher.set_busy(self._generating)
         self.copy_button.setEnabled(self._state != MessageState.STREAMING)
 
     def _set_notice(self, notice: str, state: MessageState) -> None:
@@ -263,7 +279,7 @@ class MessageWidget(QWidget):
             self.editor = MessageEditor(self)
             self.editor.saved.connect(self._on_editor_saved)
             self.editor.cancelled.connect(self.cancel_editing)
-            self._layout.insertWidget(1, self.editor)
+            self._layout.insertWidget(self._editor_index, self.editor)
         self.editor.text_edit.setPlainText(self.content())
         self.bubble.hide()
         self.action_row.hide()
@@ -324,3 +340,8 @@ class MessageWidget(QWidget):
     def _on_regenerate_clicked(self) -> None:
         if not self._generating:
             self.regenerate_requested.emit(self._id)
+
+    @Slot(int)
+    def _on_version_step_requested(self, step: int) -> None:
+        if not self._generating:
+            self.version_requested.emit(self._id, step)

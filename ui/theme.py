@@ -203,6 +203,23 @@ QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
 QLabel#estimate {{ color: {c.muted}; }}
 QLabel#estimate[warning="true"] {{ color: {c.danger}; }}
 QToolTip {{ border: 1px solid {c.border}; padding: 4px; }}
+QToolButton#attach {{ border: 1px solid {c.border}; border-radius: 14px; padding: 5px 14px;
+    background: {c.window}; color: {c.text}; }}
+QToolButton#attach:hover {{ border-color: {c.accent}; }}
+#attachmentChip {{ background: {c.window}; border: 1px solid {c.border}; border-radius: 10px; }}
+#attachmentKind {{ background: {t.pill}; color: {c.accent}; border-radius: 6px; padding: 4px 5px;
+    font-size: 10px; font-weight: 700; }}
+#attachmentName {{ font-weight: 600; }}
+#attachmentDetail, #messageSize {{ color: {c.muted}; font-size: 12px; }}
+#messageSize[over="true"], #attachmentError {{ color: {c.danger}; }}
+QToolButton#attachmentRemove {{ border: none; background: transparent; color: {c.muted};
+    font-size: 14px; padding: 0 4px; }}
+QToolButton#attachmentRemove:hover {{ color: {c.text}; }}
+#conversationHeader {{ background: {c.window}; }}
+#conversationHeader QToolButton {{ border: none; border-radius: 8px; padding: 3px 8px;
+    color: {c.muted}; background: transparent; }}
+#conversationHeader QToolButton:hover {{ background: {c.surface}; color: {c.text}; }}
+#conversationTitle {{ font-weight: 600; }}
 #primaryButton {{ background: {t.accent}; color: {t.accent_text}; border: none;
     border-radius: 8px; padding: 6px 14px; font-weight: 600; }}
 #primaryButton:disabled {{ background: {t.rule}; color: {t.muted}; }}

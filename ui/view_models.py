@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.chat.messages import MessageState
+from backend.chat.messages import Attachment, MessageState
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +13,9 @@ class MessageView:
 
     `thinking_seconds` is how long the model reasoned ("Thought for 12 s"); `stats_text` and
     `notice` are shown verbatim (e.g. "12.3 tok/s · 0.4 s to first token · 321 tokens";
-    "Stopped.", or an error message).
+    "Stopped.", or an error message). `version` of `versions`: which of the answers (or edited
+    questions) at this place is shown ("‹ 2/3 ›" when there are several); `attachments`: a
+    user's files.
     """
 
     id: str
@@ -24,6 +26,9 @@ class MessageView:
     state: MessageState = MessageState.COMPLETE
     stats_text: str = ""
     notice: str = ""
+    version: int = 1
+    versions: int = 1
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def is_user(self) -> bool:

@@ -6,21 +6,24 @@ import argparse
 import sys
 from dataclasses import replace
 
+from app.cli.chat_input import chat_messages, read_attachments, recount
 from app.cli.commands import (
     EXIT_BAD_INPUT,
     check_positive,
     common_options,
     data_dir_option,
     print_json,
+    profile_paths,
 )
 from app.cli.event_printer import print_answer
 from backend.chat.family import ThinkingMode, default_sampling
-from backend.chat.messages import ChatMessage, ChatRequest, Role
+from backend.chat.messages import ChatRequest
 from backend.engine.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
 from backend.engine.preflight import check_loadable, read_loadable
 from backend.errors import InvalidOptionError, ModelFileError
 from backend.gguf.model_info import ModelInfo, describe
 from backend.gguf.reader import LazyArray, read_model
+from backend.settings import load_settings
 from backend.units import format_bytes
 
 
@@ -74,6 +77,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     chat.add_argument("--conversation", metavar="new|ID",
                       help="save the exchange as a conversation of the app (new), or continue "
                            "one (its id); its KV cache is kept, so the next turn starts at once")
+    chat.add_argument("--attach", action="append", default=[], metavar="FILE",
+                      help="send a file's text with the prompt: text, Markdown or code in any "
+                           "encoding, PDF, .docx (repeatable)")
+    chat.add_argument("--system", metavar="TEXT",
+                      help="a system prompt (R1 and its distills have no system role: it goes "
+                           "at the start of the prompt); with --conversation, kept with it")
     chat.add_argument("--json", action="store_true")
     chat.set_defaults(run=run_chat)
 
@@ -265,6 +274,7 @@ def run_chat(args: argparse.Namespace) -> int:
                                  "--model NAME PROMPT).")
     check_positive("--max-tokens", args.max_tokens)
     check_positive("--ctx", args.ctx)
+    attachments = read_attachments(args.attach)  # refused before the model takes minutes to load
     store = None
     if args.conversation is not None:
         from app.cli.saved_chat import check_conversation, saved_engine
@@ -294,11 +304,13 @@ def run_chat(args: argparse.Namespace) -> int:
         )
         if sampling.temperature < 0 or not 0 < sampling.top_p <= 1:
             raise InvalidOptionError("--temperature must be >= 0 and --top-p in (0, 1].")
-    request = ChatRequest(
-        messages=(ChatMessage(Role.USER, args.prompt),), deep_thinking=think,
-        sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
-    )
     try:
+        if attachments:
+            attachments = recount(attachments, args.prompt, loaded.n_ctx, engine.count_tokens)
+        request = ChatRequest(
+            messages=chat_messages(args.prompt, args.system, attachments), deep_thinking=think,
+            sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
+        )
         if store is None:
             return print_answer(engine, request, as_json=args.json)
         from app.cli.saved_chat import open_conversation, run_turn
@@ -306,7 +318,8 @@ def run_chat(args: argparse.Namespace) -> int:
         conversation = open_conversation(store, args.conversation, args.prompt,
                                          loaded.info.label, think)
         run_turn(engine, store, conversation, request, as_json=args.json,
-                 label=loaded.info.label)
+                 label=loaded.info.label, system=args.system,
+                 default_system=load_settings(profile_paths(args).settings_file).system_prompt)
         return 0
     finally:
         engine.unload()

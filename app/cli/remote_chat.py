@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 
+from app.cli.chat_input import chat_messages, read_attachments
 from app.cli.commands import check_positive
 from app.cli.event_printer import print_answer
-from backend.chat.messages import ChatMessage, ChatRequest, Role, Sampling
+from backend.chat.messages import ChatRequest, Sampling
 from backend.errors import InvalidOptionError
 from backend.remote.connections import Connection, ThinkingControl
 from backend.remote.http_client import Endpoint
@@ -29,7 +30,9 @@ def run_remote_chat(args: argparse.Namespace) -> int:
         raise InvalidOptionError("--cpu-moe-layers is for local models; the server decides "
                                  "where its model runs.")
     check_positive("--max-tokens", args.max_tokens)
-    request = ChatRequest(messages=(ChatMessage(Role.USER, args.model),),
+    # The server's context is not known here: it refuses a message too long for it.
+    messages = chat_messages(args.model, args.system, read_attachments(args.attach))
+    request = ChatRequest(messages=messages,
                           deep_thinking=bool(args.think), sampling=_sampling(args),
                           max_tokens=args.max_tokens, seed=args.seed)
     return print_answer(engine, request, as_json=args.json)

@@ -21,7 +21,7 @@ from backend.chat.events import (
     GenerationStats,
     ReasoningDelta,
 )
-from backend.chat.messages import LOCAL_ENGINE, ChatRequest, MessageState, Role
+from backend.chat.messages import LOCAL_ENGINE, ChatMessage, ChatRequest, MessageState, Role
 from backend.engine.local_engine import LocalEngine
 from backend.engine.snapshot_store import SnapshotStore, default_ram_cap, disk_cap_for
 from backend.errors import InvalidOptionError
@@ -70,14 +70,24 @@ def open_conversation(store: ConversationStore, which: str, prompt: str, label: 
 
 
 def run_turn(engine: LocalEngine, store: ConversationStore, conversation: Conversation,
-             request: ChatRequest, *, as_json: bool, label: str) -> GenerationStats | None:
-    """Save the question, stream and save the answer; Ctrl+C stops it within one token.
-    Returns the answer's figures (None if it never finished)."""
+             request: ChatRequest, *, as_json: bool, label: str,
+             system: str | None = None, default_system: str = "") -> GenerationStats | None:
+    """Save the question (with its files), stream and save the answer; Ctrl+C stops it within
+    one token. `system` becomes the conversation's own system prompt; without it the one it
+    has, or `default_system` (Settings), is used. Returns the answer's figures (None if it never
+    finished)."""
     if as_json:
         print_json({"type": "conversation", "id": conversation.id})
     question = request.messages[-1]
-    store.add_message(conversation.id, Role.USER, question.content)
-    history = store.history(conversation.id)
+    if system is not None:
+        store.set_system_prompt(conversation.id, system)
+    store.add_message(conversation.id, Role.USER, question.content,
+                      attachments=question.attachments)
+    prompt = system if system is not None else store.get_conversation(conversation.id).system_prompt
+    if prompt is None:
+        prompt = default_system
+    lead = (ChatMessage(Role.SYSTEM, prompt),) if prompt.strip() else ()
+    history = lead + store.history(conversation.id)
     answer = store.add_message(conversation.id, Role.ASSISTANT, "", model=label,
                                state=MessageState.STREAMING)
     request = replace(request, messages=history, conversation_id=conversation.id)

@@ -142,6 +142,7 @@ class AppController(QObject):
         self.snapshots.enabled = settings.kv_snapshots
         self.snapshots.set_caps(disk_cap_for(self.paths.kv_snapshots, settings.kv_snapshot_gib))
         self.window.chat_view.set_reasoning_expanded(settings.reasoning_expanded)
+        self.chat.presets.refresh()  # the default system prompt or the family's sampling changed
         if settings.language != old.language:
             self._offer_restart(settings.language)
         loaded = self.models.loaded
@@ -204,11 +205,18 @@ class AppController(QObject):
     @Slot(object)
     def _on_models_engine_changed(self, engine: EngineRef) -> None:
         self.chat.remember_engine(engine)
+        self._show_model_in_chat()
 
     @Slot(bool)
     def _on_models_loaded_changed(self, ready: bool) -> None:
         if ready and self.chat.conversation_id is None:
             self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
+        self._show_model_in_chat()
+
+    def _show_model_in_chat(self) -> None:
+        """The composer's context figure and the header's presets follow the model."""
+        self.chat.attachments.update_context()
+        self.chat.presets.refresh()
 
     # -- dialogs --------------------------------------------------------------------------------
 

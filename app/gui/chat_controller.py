@@ -5,6 +5,12 @@ Lifecycle of one answer: `send` stores the user message and an empty assistant m
 deltas arrive in `_on_worker_reasoning/_answer`: they go to the view through a `ViewFeed` (which
 paces rendering) and to the store at least every `SAVE_INTERVAL` seconds (so a crash loses at most that), then `_on_worker_finished`
 or `_on_worker_failed` settles the message. Only one answer is written at a time.
+
+Regenerate and Edit and resend keep what was there: the new answer (or question) is another
+version at the same place (`version_of`), and the view shows it in place of the old one and of
+what followed it; "‹ 2/3 ›" switches back (`_on_view_version_requested`). Attached files come
+from the composer (`AttachmentController`); the system prompt and sampling from the
+conversation's presets (`PresetController`).
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.gui.attachment_controller import AttachmentController
 from app.gui.generation_worker import GenerateRequest, GenerationThread
+from app.gui.preset_controller import PresetController
 from app.gui.view_feed import ViewFeed
 from backend.chat.events import FinishReason, GenerationStats
+from backend.chat.family import FamilyInfo
 from backend.chat.messages import ChatRequest, EngineRef, MessageState, Role, Sampling
 from backend.store.conversations import (
     ConversationStore,
@@ -76,6 +85,9 @@ class ChatController(QObject):
         composer.stop_requested.connect(self._on_composer_stop_requested)
         view.regenerate_requested.connect(self._on_view_regenerate_requested)
         view.edit_requested.connect(self._on_view_edit_requested)
+        view.version_requested.connect(self._on_view_version_requested)
+        self.attachments = AttachmentController(window, generation, models)
+        self.presets = PresetController(window, store, models)
         sidebar.new_requested.connect(self._on_sidebar_new_requested)
         sidebar.selected.connect(self._on_sidebar_selected)
         sidebar.rename_requested.connect(self._on_sidebar_rename_requested)
@@ -107,8 +119,11 @@ class ChatController(QObject):
             conversation = self.store.get_conversation(conversation_id)
             self.models.use_engine(conversation.engine)  # a local model or a remote server
             self.window.composer.set_deep_thinking(conversation.deep_thinking)
+            self.presets.show(conversation)
         else:
             self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
+            self.presets.show(None)
+        self.attachments.update_context()
 
     def deep_thinking(self) -> bool:
         return self.window.composer.deep_thinking.isChecked()
@@ -142,6 +157,8 @@ class ChatController(QObject):
     def _on_sidebar_rename_requested(self, conversation_id: str, title: str) -> None:
         self.store.rename(conversation_id, title)
         self._refresh_sidebar()
+        if conversation_id == self.conversation_id:
+            self.presets.show(self.store.get_conversation(conversation_id))
 
     @Slot(str)
     def _on_sidebar_delete_requested(self, conversation_id: str) -> None:
@@ -197,33 +214,51 @@ class ChatController(QObject):
             self.window.composer.set_text(text)
             self.models.explain_not_ready()
             return
+        composer = self.window.composer
+        tray = composer.attachments
+        if tray.busy() or composer.over_budget():
+            composer.set_text(text)
+            tray.show_error(
+                self.tr("Wait a moment: the attached files are still being read.") if tray.busy()
+                else self.tr("The message is too long for the model's context. Remove a file, or "
+                             "keep only the first part of it."))
+            return
+        attachments = tuple(tray.attachments())
         if self.conversation_id is None:
             conversation = self.store.create_conversation(
                 title_from_first_message(text), deep_thinking=self.deep_thinking(),
-                model=self.models.current_label(), engine=self.models.engine())
+                model=self.models.current_label(), engine=self.models.engine(),
+                system_prompt=self.presets.own_prompt, sampling=self.presets.own_sampling)
             self.conversation_id = conversation.id
             self.window.chat_view.set_messages([])
-        user = self.store.add_message(self.conversation_id, Role.USER, text)
+            self.presets.show(conversation)
+        user = self.store.add_message(self.conversation_id, Role.USER, text,
+                                      attachments=attachments)
+        tray.clear()
         self.window.chat_view.add_message(_view(user))
         self._answer()
 
-    def _answer(self) -> None:
-        """Write an assistant answer for the conversation as it stands."""
+    def _answer(self, version_of: str | None = None) -> None:
+        """Write an assistant answer for the conversation as it stands, or (`version_of`) a new
+        version of that answer, shown in its place."""
         assert self.conversation_id is not None
         conversation_id = self.conversation_id
-        history = self.store.history(conversation_id)
         thinking = self.models.thinking_flag(self.deep_thinking())
         assistant = self.store.add_message(conversation_id, Role.ASSISTANT, "",
                                            model=self.models.current_label(),
-                                           state=MessageState.STREAMING)
+                                           state=MessageState.STREAMING, version_of=version_of)
+        history = self.presets.messages(self.store.history(conversation_id))  # up to this one
         self.store.touch(conversation_id)
-        self.window.chat_view.add_message(_view(assistant))
+        if version_of is None:
+            self.window.chat_view.add_message(_view(assistant))
+        else:
+            self.window.chat_view.replace_from(version_of, [_view(assistant)])
         self.window.show_chat(True)
         self.streaming = _Streaming(assistant.id, conversation_id, time.monotonic())
         if thinking:
             self.window.chat_view.begin_reasoning(assistant.id)
         request = ChatRequest(messages=history, deep_thinking=thinking,
-                              sampling=self.models.sampling(), max_tokens=self.max_tokens,
+                              sampling=self.presets.sampling(), max_tokens=self.max_tokens,
                               conversation_id=conversation_id)
         self._set_generating(True)
         self._refresh_sidebar()
@@ -241,22 +276,40 @@ class ChatController(QObject):
 
     @Slot(str)
     def _on_view_regenerate_requested(self, message_id: str) -> None:
+        """Another answer beside this one; the earlier stays a version of it."""
         if self.streaming is not None or self.conversation_id is None or not self.models.ready():
             return
-        message = self.store.get_message(message_id)
-        self.store.delete_messages_from(self.conversation_id, message.position)
-        self.open(self.conversation_id)
-        self._answer()
+        self._answer(version_of=message_id)
 
     @Slot(str, str)
     def _on_view_edit_requested(self, message_id: str, text: str) -> None:
-        if self.streaming is not None or self.conversation_id is None or not self.models.ready():
+        """The edited question (with the same files) is a new version beside the old one, and
+        gets an answer; the old question keeps its answers and what followed."""
+        if self.streaming is not None or self.conversation_id is None:
             return
-        message = self.store.get_message(message_id)
-        self.store.update_message_content(message_id, text)
-        self.store.delete_messages_from(self.conversation_id, message.position + 1)
-        self.open(self.conversation_id)
+        if not self.models.ready():
+            self.window.chat_view.replace_from(message_id, [
+                _view(m) for m in self.store.messages(self.conversation_id)
+                if m.position >= self.store.get_message(message_id).position])
+            self.models.explain_not_ready()
+            return
+        old = self.store.get_message(message_id)
+        user = self.store.add_message(self.conversation_id, Role.USER, text, version_of=message_id,
+                                      attachments=old.attachments)
+        self.window.chat_view.replace_from(message_id, [_view(user)])
         self._answer()
+
+    @Slot(str, int)
+    def _on_view_version_requested(self, message_id: str, step: int) -> None:
+        """Show the version before or after this message's, with the turns that followed it."""
+        if self.streaming is not None or self.conversation_id is None:
+            return
+        chosen = self.store.select_version(message_id, step)
+        if chosen == message_id:
+            return
+        position = self.store.get_message(chosen).position
+        self.window.chat_view.replace_from(message_id, [
+            _view(m) for m in self.store.messages(self.conversation_id) if m.position >= position])
 
     # -- streaming --------------------------------------------------------------------------
 
@@ -355,6 +408,10 @@ class ModelContext(Protocol):
     def show_stats(self, stats: GenerationStats) -> None: ...
     def engine(self) -> EngineRef: ...
     def use_engine(self, engine: EngineRef) -> None: ...
+    def context_size(self) -> int | None: ...
+    def can_count_tokens(self) -> bool: ...
+    def family(self) -> FamilyInfo | None: ...
+    def default_system_prompt(self) -> str: ...
 
 
 def stats_text(stats: GenerationStats) -> str:
@@ -390,5 +447,8 @@ def _view(message: StoredMessage) -> MessageView:
         state=message.state,
         stats_text=stats_text(message.stats) if message.stats else "",
         notice=notice,
+        version=message.version,
+        versions=message.versions,
+        attachments=message.attachments,
     )
 

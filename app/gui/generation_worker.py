@@ -60,6 +60,8 @@ class GenerationWorker(QObject):
         answer(str, str): request id, a batch of answer text.
         finished(str, object): request id, `GenerationStats`.
         failed(str, str): request id, the user-facing reason.
+        tokens_counted(str, int): a count's key, the text's length in the loaded model's tokens
+            (-1: no model is loaded).
     """
 
     load_progress = Signal(float)
@@ -71,6 +73,7 @@ class GenerationWorker(QObject):
     answer = Signal(str, str)
     finished = Signal(str, object)
     failed = Signal(str, str)
+    tokens_counted = Signal(str, int)
 
     def __init__(self, engine: LocalEngine | None = None) -> None:
         super().__init__()
@@ -134,6 +137,16 @@ class GenerationWorker(QObject):
     def unload(self) -> None:
         self.engine.unload()
         self.unloaded.emit()
+
+    @Slot(str, str)
+    def count_tokens(self, key: str, text: str) -> None:
+        """Count `text` in the loaded model's tokens (attachments), here where the model lives."""
+        with reporting_bugs(lambda: self.tokens_counted.emit(key, -1)):
+            try:
+                count = self.engine.count_tokens(text)
+            except AppError:  # no model loaded (unloaded meanwhile)
+                count = -1
+            self.tokens_counted.emit(key, count)
 
     @Slot(object)
     def generate(self, request: GenerateRequest) -> None:
@@ -201,12 +214,13 @@ class GenerationWorker(QObject):
 class GenerationThread(QObject):
     """Owns the worker's QThread and the queued signals that carry requests to it.
 
-    Signals (internal, GUI thread → worker): _load, _generate, _unload.
+    Signals (internal, GUI thread → worker): _load, _generate, _unload, _count.
     """
 
     _load = Signal(object)
     _generate = Signal(object)
     _unload = Signal()
+    _count = Signal(str, str)
 
     def __init__(self, worker: GenerationWorker | None = None) -> None:
         super().__init__()
@@ -217,6 +231,7 @@ class GenerationThread(QObject):
         self._load.connect(self.worker.load)
         self._generate.connect(self.worker.generate)
         self._unload.connect(self.worker.unload)
+        self._count.connect(self.worker.count_tokens)
         self.worker_thread.start()
 
     def load(self, request: LoadRequest) -> None:
@@ -228,6 +243,11 @@ class GenerationThread(QObject):
 
     def unload(self) -> None:
         self._unload.emit()
+
+    def count_tokens(self, key: str, text: str) -> None:
+        """Count `text` with the loaded model (after any answer being written); the result
+        comes as the worker's `tokens_counted(key, count)`."""
+        self._count.emit(key, text)
 
     def stop(self) -> None:
         """Stop the running generation within one token."""

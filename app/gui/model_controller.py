@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.gui.generation_worker import GenerationThread, LoadRequest
 from backend.chat.events import GenerationStats
-from backend.chat.family import ThinkingMode
+from backend.chat.family import FamilyInfo, ThinkingMode
 from backend.chat.messages import LOCAL_ENGINE, EngineRef, Sampling
 from backend.chat.pairing import Candidate, ToggleAction, decide
 from backend.engine.local_engine import LoadedModel, LoadSettings
@@ -376,6 +376,21 @@ class ModelController(QObject):
         if self.loaded is None or self.remote is not None:  # a server uses its own defaults
             return None
         return self.settings.sampling_for(self.loaded.info.family.family)
+
+    def context_size(self) -> int | None:
+        """The loaded model's context, when it answers (a server's is not known)."""
+        return self.loaded.n_ctx if self.loaded is not None and self.remote is None else None
+
+    def can_count_tokens(self) -> bool:
+        """Whether attachments can be counted with the model that answers."""
+        return self.loaded is not None and self.remote is None
+
+    def family(self) -> FamilyInfo | None:
+        """The family of the local model that answers (None: none, or a server answers)."""
+        return self.loaded.info.family if self.loaded is not None and self.remote is None else None
+
+    def default_system_prompt(self) -> str:
+        return self.settings.system_prompt
 
     def show_stats(self, stats: GenerationStats) -> None:
         n_ctx = self.loaded.n_ctx if self.loaded else 0

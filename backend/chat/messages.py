@@ -52,12 +52,36 @@ class MessageState(StrEnum):
     CANCELLED = "cancelled"  # the user pressed stop; the partial text is kept
 
 
+class AttachmentKind(StrEnum):
+    TEXT = "text"  # plain text, Markdown, code, in any encoding
+    PDF = "pdf"  # the text of its pages
+    DOCX = "docx"  # the text of its paragraphs
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a user message, as text: the model reads `text`, never the file.
+
+    `size` is the file's size in bytes; `tokens` its text's length in the model's tokens (or an
+    estimate where no tokenizer was at hand); `truncated`: only its first part was kept, with the
+    user's consent, to fit the context.
+    """
+
+    name: str
+    kind: AttachmentKind
+    size: int
+    text: str
+    tokens: int
+    truncated: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Role
     content: str
     # Kept for display and storage; never sent back to the model (DeepSeek's rule).
     reasoning: str = ""
+    attachments: tuple[Attachment, ...] = ()  # a user message's files, sent before its text
 
 
 @dataclass(frozen=True, slots=True)

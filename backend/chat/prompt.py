@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.chat import builtin_templates
+from backend.chat.attachments import user_turn
 from backend.chat.family import FamilyInfo, ModelFamily, ThinkingMode, allows_system_prompt
 from backend.chat.messages import ChatMessage, Role
 from backend.errors import TemplateError, ThinkingUnsupportedError
@@ -55,7 +56,9 @@ def _answer_only(content: str) -> str:
 def _template_messages(
     messages: Sequence[ChatMessage], fold_system: bool
 ) -> list[dict[str, str]]:
-    """The history as the template sees it: roles and answers only, never reasoning."""
+    """The history as the template sees it: roles and answers only, never reasoning; a user's
+    attached files written into their turn. Without a system role (`fold_system`), the system
+    text leads the first user turn."""
     system_texts = [m.content for m in messages if m.role is Role.SYSTEM and m.content.strip()]
     result: list[dict[str, str]] = []
     folded = not fold_system or not system_texts
@@ -64,7 +67,7 @@ def _template_messages(
             if not fold_system and message.content.strip():
                 result.append({"role": "system", "content": message.content})
             continue
-        content = message.content
+        content = user_turn(message)  # attached files lead a user's text
         if message.role is Role.ASSISTANT:
             content = _answer_only(content)
         elif not folded:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 
+from backend.chat.attachments import user_turn
 from backend.chat.events import Finished, FinishReason, GenerationStats, Heartbeat, StreamEvent
 from backend.chat.messages import ChatMessage, ChatRequest, Role
 from backend.errors import ThinkingUnsupportedError
@@ -400,7 +401,7 @@ def _refused(name: str, exc: HttpStatusError) -> ServerError:
 
 
 def _message(message: ChatMessage) -> dict[str, str]:
-    content = message.content
+    content = user_turn(message)  # attached files, as the local model gets them
     if message.role is Role.ASSISTANT and "</think>" in content:
         content = content.rsplit("</think>", 1)[1].lstrip()  # reasoning that leaked into text
     # Only role and content: past reasoning is never sent back (DeepSeek's API rejects it).

@@ -85,9 +85,47 @@ def _finish_reason_v2(db: sqlite3.Connection) -> None:
                "AND finish_reason IS NULL")
 
 
+def _versions_attachments_presets_v3(db: sqlite3.Connection) -> None:
+    """Answer versions, attached files, and a conversation's own system prompt and sampling.
+
+    Messages become a tree: `parent_id` is the message a message follows (NULL for the first), so
+    one position holds every version of a turn (regenerated answers, edited questions) and later
+    turns belong to the version they followed. Among siblings the one with the highest
+    `selected` (a per-conversation counter, bumped on each choice) is shown; `position` stays the
+    depth. `attachments` keeps each attached file's text (never a path). A conversation's
+    `system_prompt` (NULL: the default from Settings) and `sampling` (JSON; NULL: the model
+    family's settings) override the defaults."""
+    db.execute("ALTER TABLE messages ADD COLUMN parent_id TEXT "
+               "REFERENCES messages (id) ON DELETE CASCADE")
+    db.execute("ALTER TABLE messages ADD COLUMN selected INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE messages SET parent_id = (SELECT p.id FROM messages p "
+               "WHERE p.conversation_id = messages.conversation_id "
+               "AND p.position < messages.position ORDER BY p.position DESC LIMIT 1)")
+    db.execute("DROP INDEX messages_in_order")  # unique: a position now holds every version
+    db.execute("CREATE INDEX messages_by_depth ON messages (conversation_id, position)")
+    db.execute("CREATE INDEX messages_by_parent ON messages (parent_id)")
+    db.execute(
+        """CREATE TABLE attachments (
+            message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            truncated INTEGER NOT NULL DEFAULT 0,
+            content TEXT NOT NULL,
+            PRIMARY KEY (message_id, position)
+        )"""
+    )
+    db.execute("ALTER TABLE conversations ADD COLUMN system_prompt TEXT")
+    db.execute("ALTER TABLE conversations ADD COLUMN sampling TEXT")
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (PRAGMA user_version), inside
 # one transaction. To change the schema, append a function; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _finish_reason_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _schema_v1, _finish_reason_v2, _versions_attachments_presets_v3,
+]
 
 def open_database(path: Path, clock: Callable[[], float]) -> sqlite3.Connection:
     """Open (creating or migrating) the database at `path`.

@@ -1,24 +1,29 @@
 """A conversation as Markdown (to read or share) or as JSON (a stable, versioned record).
 
+Both write the path shown now (the chosen version of each turn) with the attached files' text.
 Also the JSON form of `GenerationStats`, shared with the store's `stats` column. Times are
 written in UTC so that an export reads the same wherever it was made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from backend.chat.events import FinishReason, GenerationStats
+from backend.chat.messages import Attachment
 from backend.i18n import translate
+from backend.units import format_bytes
 
 if TYPE_CHECKING:  # the store imports this module at load time
     from backend.store.conversations import Conversation, StoredMessage
 
 JSON_FORMAT = "deepseek-local.conversation"
-JSON_VERSION = 1
+JSON_VERSION = 2  # 2: the chosen path with versions, attachments, system prompt and sampling
 
 
 def stats_to_dict(stats: GenerationStats) -> dict[str, Any]:
@@ -56,11 +61,17 @@ def to_markdown(
     else:
         byline = translate("StoreExport", "Started {time}").format(time=started)
     blocks = [f"# {conversation.title}", byline]
+    if conversation.system_prompt and conversation.system_prompt.strip():
+        blocks += [f"## {_heading('system')}", _trim(conversation.system_prompt)]
     for message in messages:
         heading = f"## {_heading(message.role.value)}"
         if message.model and message.role.value == "assistant":
             heading += f" · {message.model}"
+        if message.versions > 1:
+            heading += " · " + translate("StoreExport", "version {version} of {versions}").format(
+                version=message.version, versions=message.versions)
         blocks.append(heading)
+        blocks += [_attachment_markdown(a) for a in message.attachments]
         if message.reasoning.strip():
             seconds = message.thinking_seconds
             if seconds is None:
@@ -96,10 +107,20 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
         "deep_thinking": conversation.deep_thinking,
         "model": conversation.model,
         "engine": str(conversation.engine),
+        "system_prompt": conversation.system_prompt,
+        "sampling": (None if conversation.sampling is None
+                     else dataclasses.asdict(conversation.sampling)),
         "messages": [
             {
                 "id": m.id,
                 "role": m.role.value,
+                "version": m.version,
+                "versions": m.versions,
+                "attachments": [
+                    {"name": a.name, "kind": a.kind.value, "size": a.size, "tokens": a.tokens,
+                     "truncated": a.truncated, "text": a.text}
+                    for a in m.attachments
+                ],
                 "content": m.content,
                 "reasoning": m.reasoning,
                 "thinking_seconds": m.thinking_seconds,
@@ -115,6 +136,19 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
         ],
     }
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+
+
+def _attachment_markdown(attachment: Attachment) -> str:
+    """A file's name and size in bold, its text in a fence longer than any inside it."""
+    if attachment.truncated:
+        label = translate("StoreExport", "**Attached: {name}** ({size}, first part only)")
+    else:
+        label = translate("StoreExport", "**Attached: {name}** ({size})")
+    runs = [len(run) for run in re.findall(r"`{3,}", attachment.text)]
+    fence = "`" * max(3, *(n + 1 for n in runs)) if runs else "```"
+    text = attachment.text.strip("\n")
+    return (label.format(name=attachment.name, size=format_bytes(attachment.size))
+            + f"\n\n{fence}text\n{text}\n{fence}")
 
 
 def _heading(role: str) -> str:

@@ -37,6 +37,115 @@
     </message>
 </context>
 <context>
+    <name>AttachmentChip</name>
+    <message>
+        <source>Remove {0}</source>
+        <translation>移除 {0}</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>正在读取…</translation>
+    </message>
+    <message>
+        <source>{0:,} tokens</source>
+        <translation>{0:,} 个 token</translation>
+    </message>
+    <message>
+        <source>≈{0:,} tokens</source>
+        <translation>约 {0:,} 个 token</translation>
+    </message>
+    <message>
+        <source>first part</source>
+        <translation>仅前一部分</translation>
+    </message>
+    <message>
+        <source>Only the first part of the file is sent.</source>
+        <translation>只发送文件的前一部分。</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentController</name>
+    <message>
+        <source>The pasted image was not attached: this model cannot see images. Describe it in words, or attach text, Markdown, code, PDF or .docx files.</source>
+        <translation>粘贴的图片未添加为附件：此模型无法识别图片。请用文字描述，或添加文本、Markdown、代码、PDF 或 .docx 文件。</translation>
+    </message>
+    <message>
+        <source>File too large for the context</source>
+        <translation>文件超出上下文长度</translation>
+    </message>
+    <message>
+        <source>{0} is about {1:,} tokens, but with room for an answer only {2:,} of the model&apos;s {3:,}-token context are left for it.
+
+Keep only its first part (about {2:,} tokens)?</source>
+        <translation>{0} 约有 {1:,} 个 token，但模型的上下文长度为 {3:,} token，为回答预留空间后只剩 {2:,} 个 token 可用于它。
+
+是否只保留它的前一部分（约 {2:,} 个 token）？</translation>
+    </message>
+    <message>
+        <source>Keep the first part</source>
+        <translation>保留前一部分</translation>
+    </message>
+    <message>
+        <source>Remove the file</source>
+        <translation>移除文件</translation>
+    </message>
+</context>
+<context>
+    <name>Attachments</name>
+    <message>
+        <source>{path} does not exist. Check the name and the folder, then attach it again.</source>
+        <translation>{path} 不存在。请检查文件名和所在文件夹，然后重新添加。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder. Attach the files in it one by one.</source>
+        <translation>{path} 是一个文件夹。请逐个添加其中的文件。</translation>
+    </message>
+    <message>
+        <source>{name} is {size}; files up to {limit} can be attached.</source>
+        <translation>{name} 的大小为 {size}；只能添加不超过 {limit} 的文件。</translation>
+    </message>
+    <message>
+        <source>{name} is empty: there is no text in it to attach.</source>
+        <translation>{name} 是空的：其中没有可添加的文字。</translation>
+    </message>
+    <message>
+        <source>{name} is an image, and this model cannot see images. Describe it in words, or attach text, Markdown, code, PDF or .docx files.</source>
+        <translation>{name} 是图片，而此模型无法识别图片。请用文字描述，或添加文本、Markdown、代码、PDF 或 .docx 文件。</translation>
+    </message>
+    <message>
+        <source>{name} is not a text file (it holds binary data). Attach text, Markdown, code, PDF or .docx files.</source>
+        <translation>{name} 不是文本文件（其中是二进制数据）。请添加文本、Markdown、代码、PDF 或 .docx 文件。</translation>
+    </message>
+    <message>
+        <source>{name} is protected by a password. Save a copy without the password and attach that.</source>
+        <translation>{name} 受密码保护。请另存一份不带密码的副本，再添加该副本。</translation>
+    </message>
+    <message>
+        <source>{name} is not a readable PDF ({error}). Open it in a PDF reader to check it, or attach its text instead.</source>
+        <translation>{name} 不是可读取的 PDF（{error}）。请用 PDF 阅读器打开检查，或改为添加其中的文字。</translation>
+    </message>
+    <message>
+        <source>{name} has no text to read: its pages are probably scanned images, and this model cannot see images.</source>
+        <translation>{name} 中没有可读取的文字：其页面可能是扫描的图片，而此模型无法识别图片。</translation>
+    </message>
+    <message>
+        <source>{name} is not a readable Word document ({error}). Save it again as .docx, or attach its text instead.</source>
+        <translation>{name} 不是可读取的 Word 文档（{error}）。请重新另存为 .docx，或改为添加其中的文字。</translation>
+    </message>
+    <message>
+        <source>{name} unpacks to {size}; Word documents up to {limit} unpacked can be attached.</source>
+        <translation>{name} 解压后为 {size}；只能添加解压后不超过 {limit} 的 Word 文档。</translation>
+    </message>
+    <message>
+        <source>{path} cannot be read ({reason}). Check that the file is readable.</source>
+        <translation>无法读取 {path}（{reason}）。请检查该文件是否可读。</translation>
+    </message>
+    <message>
+        <source>{name} is about {tokens:,} tokens: the message would need {total:,}, but at most {budget:,} of the model&apos;s {n_ctx:,}-token context can go to it (the rest is for the answer). Attach a smaller part of the file, or use a longer context.</source>
+        <translation>{name} 约有 {tokens:,} 个 token：这条消息需要 {total:,} 个 token，但在模型 {n_ctx:,} token 的上下文中最多只能给它 {budget:,} 个（其余留给回答）。请添加文件中较小的一部分，或使用更长的上下文。</translation>
+    </message>
+</context>
+<context>
     <name>Catalog</name>
     <message>
         <source>The model catalog {where} cannot be read ({error}). Fix the file or reinstall the app.</source>
@@ -153,6 +262,14 @@
         <translation>无法写入 {0}：{1}</translation>
     </message>
     <message>
+        <source>Wait a moment: the attached files are still being read.</source>
+        <translation>请稍候：附件仍在读取中。</translation>
+    </message>
+    <message>
+        <source>The message is too long for the model&apos;s context. Remove a file, or keep only the first part of it.</source>
+        <translation>消息超出了模型的上下文长度。请移除一个文件，或只保留它的前一部分。</translation>
+    </message>
+    <message>
         <source>{tps:.1f} tok/s · {ttft:.2f} s to first token · {tokens} tokens</source>
         <translation>{tps:.1f} token/s · 首 token 延迟 {ttft:.2f} 秒 · {tokens} 个 token</translation>
     </message>
@@ -229,6 +346,38 @@
     <message>
         <source>Stop</source>
         <translation>停止</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>Attach text, Markdown, code, PDF or .docx files (or drop them here, or paste them)</source>
+        <translation>添加文本、Markdown、代码、PDF 或 .docx 文件（也可拖放到这里或直接粘贴）</translation>
+    </message>
+    <message>
+        <source>≈{0:,} tokens</source>
+        <translation>约 {0:,} 个 token</translation>
+    </message>
+    <message>
+        <source>The message&apos;s size in tokens</source>
+        <translation>消息的大小（token 数）</translation>
+    </message>
+    <message>
+        <source>≈{0:,} / {1:,} tokens</source>
+        <translation>约 {0:,} / {1:,} 个 token</translation>
+    </message>
+    <message>
+        <source>The message&apos;s size against the model&apos;s context; up to {0:,} tokens leave room for the answer</source>
+        <translation>消息大小与模型上下文长度的对比；不超过 {0:,} 个 token 时可为回答留出空间</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <source>Documents (*.txt *.md *.pdf *.docx *.py *.js *.ts *.json *.csv *.html *.c *.cpp *.h *.java *.go *.rs *.sh *.yaml *.toml *.xml *.log);;All files (*)</source>
+        <translation>文档 (*.txt *.md *.pdf *.docx *.py *.js *.ts *.json *.csv *.html *.c *.cpp *.h *.java *.go *.rs *.sh *.yaml *.toml *.xml *.log);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -414,6 +563,61 @@
     <message>
         <source>Delete “{0}”? This cannot be undone.</source>
         <translation>要删除“{0}”吗？此操作无法撤销。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSettingsDialog</name>
+    <message>
+        <source>Conversation settings</source>
+        <translation>对话设置</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>The default from Settings</source>
+        <translation>使用设置中的默认提示词</translation>
+    </message>
+    <message>
+        <source>This conversation&apos;s own:</source>
+        <translation>此对话专用：</translation>
+    </message>
+    <message>
+        <source>(none: set one in Settings → Chat)</source>
+        <translation>（无：可在“设置 → 对话”中设置）</translation>
+    </message>
+    <message>
+        <source>Instructions for the model, e.g. &quot;Answer in French.&quot; Leave empty for none.</source>
+        <translation>给模型的指示，例如“用法语回答。”留空表示不使用。</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <source>Min-p</source>
+        <translation>Min-p</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <source>Repeat penalty</source>
+        <translation>重复惩罚</translation>
     </message>
 </context>
 <context>
@@ -1423,6 +1627,69 @@
     </message>
 </context>
 <context>
+    <name>PresetController</name>
+    <message>
+        <source>{0} has no system role: as DeepSeek advises, the system prompt goes at the start of the first message instead.</source>
+        <translation>{0} 没有系统角色：按照 DeepSeek 的建议，系统提示词会放在第一条消息的开头。</translation>
+    </message>
+    <message>
+        <source>No system prompt</source>
+        <translation>无系统提示词</translation>
+    </message>
+    <message>
+        <source>The model gets only your messages. Click to give this conversation a system prompt.</source>
+        <translation>模型只会收到你的消息。点击可为此对话设置系统提示词。</translation>
+    </message>
+    <message>
+        <source>System prompt: default</source>
+        <translation>系统提示词：默认</translation>
+    </message>
+    <message>
+        <source>System prompt: custom</source>
+        <translation>系统提示词：自定义</translation>
+    </message>
+    <message>
+        <source>Sampling: the server&apos;s</source>
+        <translation>采样：使用服务器设置</translation>
+    </message>
+    <message>
+        <source>The server&apos;s own sampler settings are used.</source>
+        <translation>使用服务器自己的采样设置。</translation>
+    </message>
+    <message>
+        <source>Temperature {0:g} · top-p {1:g}</source>
+        <translation>温度 {0:g} · top-p {1:g}</translation>
+    </message>
+    <message>
+        <source>This conversation&apos;s own sampler settings.</source>
+        <translation>此对话专用的采样设置。</translation>
+    </message>
+    <message>
+        <source>The settings for {0} (Settings → Sampling).</source>
+        <translation>{0} 的采样设置（设置 → 采样）。</translation>
+    </message>
+    <message>
+        <source>The recommended sampler settings.</source>
+        <translation>推荐的采样设置。</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>Use the server&apos;s own settings</source>
+        <translation>使用服务器自己的设置</translation>
+    </message>
+    <message>
+        <source>Use the settings for {0}</source>
+        <translation>使用 {0} 的设置</translation>
+    </message>
+    <message>
+        <source>Use the recommended settings</source>
+        <translation>使用推荐设置</translation>
+    </message>
+</context>
+<context>
     <name>Prompting</name>
     <message>
         <source>There is no message to answer yet. Write a message first.</source>
@@ -1734,6 +2001,10 @@
         <translation>应为非空文本，实际为 {value!r}</translation>
     </message>
     <message>
+        <source>expected a text, got {value!r}</source>
+        <translation>应为文本，实际为 {value!r}</translation>
+    </message>
+    <message>
         <source>expected a text</source>
         <translation>应为文本</translation>
     </message>
@@ -1795,6 +2066,10 @@
     <message>
         <source>Model</source>
         <translation>模型</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>对话</translation>
     </message>
     <message>
         <source>Sampling</source>
@@ -1887,6 +2162,18 @@
     <message>
         <source>In use: {0:.2f} GB</source>
         <translation>已使用：{0:.2f} GB</translation>
+    </message>
+    <message>
+        <source>Default system prompt</source>
+        <translation>默认系统提示词</translation>
+    </message>
+    <message>
+        <source>Instructions every new conversation starts with, e.g. &quot;Answer in the language of the question.&quot; Leave empty for none.</source>
+        <translation>每个新对话开头给模型的指示，例如“用提问所用的语言回答。”留空表示不使用。</translation>
+    </message>
+    <message>
+        <source>A conversation can have its own: click &quot;System prompt&quot; above the chat. DeepSeek-R1 and its distills have no system role: as DeepSeek advises, the text goes at the start of the first message instead.</source>
+        <translation>每个对话也可以有自己的系统提示词：点击对话上方的“系统提示词”。DeepSeek-R1 及其蒸馏模型没有系统角色：按照 DeepSeek 的建议，这段文字会放在第一条消息的开头。</translation>
     </message>
     <message>
         <source>R1 distills</source>
@@ -2024,6 +2311,14 @@
         <translation>保存引擎选择</translation>
     </message>
     <message>
+        <source>save the system prompt</source>
+        <translation>保存系统提示词</translation>
+    </message>
+    <message>
+        <source>save the sampling settings</source>
+        <translation>保存采样设置</translation>
+    </message>
+    <message>
         <source>update a conversation</source>
         <translation>更新对话</translation>
     </message>
@@ -2044,20 +2339,16 @@
         <translation>保存消息</translation>
     </message>
     <message>
+        <source>choose a version</source>
+        <translation>切换版本</translation>
+    </message>
+    <message>
         <source>save the answer</source>
         <translation>保存回答</translation>
     </message>
     <message>
         <source>save the edit</source>
         <translation>保存编辑</translation>
-    </message>
-    <message>
-        <source>delete messages</source>
-        <translation>删除消息</translation>
-    </message>
-    <message>
-        <source>read the conversation</source>
-        <translation>读取对话</translation>
     </message>
     <message>
         <source>New chat</source>
@@ -2118,6 +2409,10 @@
         <translation>开始于 {time}</translation>
     </message>
     <message>
+        <source>version {version} of {versions}</source>
+        <translation>第 {version} 版，共 {versions} 版</translation>
+    </message>
+    <message>
         <source>**Reasoning**</source>
         <translation>**思考过程**</translation>
     </message>
@@ -2128,6 +2423,14 @@
     <message>
         <source>{tokens} tokens · {tps:.1f} tokens/s · {ttft:.2f} s to first token</source>
         <translation>{tokens} 个 token · {tps:.1f} token/s · 首 token 延迟 {ttft:.2f} 秒</translation>
+    </message>
+    <message>
+        <source>**Attached: {name}** ({size}, first part only)</source>
+        <translation>**附件：{name}**（{size}，仅前一部分）</translation>
+    </message>
+    <message>
+        <source>**Attached: {name}** ({size})</source>
+        <translation>**附件：{name}**（{size}）</translation>
     </message>
     <message>
         <source>System</source>
@@ -2164,6 +2467,21 @@
     <message>
         <source>The answer reached the length limit.</source>
         <translation>回答已达到长度上限。</translation>
+    </message>
+</context>
+<context>
+    <name>VersionSwitcher</name>
+    <message>
+        <source>Previous version</source>
+        <translation>上一版本</translation>
+    </message>
+    <message>
+        <source>Version {0} of {1}</source>
+        <translation>第 {0} 版，共 {1} 版</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>下一版本</translation>
     </message>
 </context>
 <context>

@@ -60,6 +60,7 @@ LATIN_ALLOWED = {
     "MB", "GiB", "MiB", "TB", "Tiny", "Test", "Python", "Qwen", "Llama", "Distill", "SHA",
     "English", "Ctrl", "Shift", "Enter", "Esc", "vLLM", "SGLang", "RPC", "hf", "Q4_K_M",
     "Top", "top", "Min", "min", "rpc", "server",  # sampling terms, llama.cpp's rpc-server
+    "docx",  # the file format attachments accept
 }
 
 

@@ -156,7 +156,8 @@ def test_a_download_shows_its_progress_and_ends_installed(
     dialog = opened(qtbot, host, manager)
     dialog.download_button.click()
     job = only_job(qtbot, dialog, manager)
-    qtbot.waitUntil(lambda: manager.jobs()[0].file_done > 300_000, timeout=5000)
+    qtbot.waitUntil(lambda: (manager.jobs()[0].file_index, manager.jobs()[0].file_done > 300_000)
+                    == (2, True), timeout=5000)  # in part 2 (part 1 is bigger than 300 kB)
     view = manager.jobs()[0]
     assert (view.state, view.file_index, view.message) == (JobState.DOWNLOADING, 2, "")
     assert job.state_label.text() == "Downloading"

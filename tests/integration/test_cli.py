@@ -167,3 +167,48 @@ def test_a_conversation_is_saved_and_continued_without_reading_it_again(
     assert_clean_failure(
         cli("chat", r1_model, "hi", "--conversation", "no-such-id", "--data-dir", home),
         "There is no conversation no-such-id in ")
+def _prompt_tokens(result: subprocess.CompletedProcess[str]) -> int:
+    assert result.returncode == 0, result.stderr
+    return int(json.loads(result.stdout.splitlines()[-1])["prompt_tokens"])
+
+
+def test_chat_with_attachments_and_a_system_prompt(r1_model: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Plan\n\nShip on Friday.\n", encoding="utf-8")
+    report = tmp_path / "report.txt"
+    report.write_bytes("季度报告：销售增长。".encode("gb18030"))
+    base = ("chat", r1_model, "Summarize", "--json", "--max-tokens", "2", "--seed", "1")
+    plain = _prompt_tokens(cli(*base))
+    one = _prompt_tokens(cli(*base, "--attach", notes))
+    two = _prompt_tokens(cli(*base, "--attach", notes, "--attach", report))
+    system = _prompt_tokens(cli(*base, "--attach", notes, "--system", "Answer in French."))
+    assert plain < one < two  # each file's text went into the prompt
+    assert system > one  # and R1 got the system text folded into the question
+
+
+def test_attachment_refusals_are_one_line_and_exit_2(r1_model: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.txt"
+    assert_clean_failure(cli("chat", r1_model, "hi", "--attach", missing),
+                         f"{missing} does not exist.")
+    (tmp_path / "tool.bin").write_bytes(bytes(range(256)) * 4)
+    assert_clean_failure(cli("chat", r1_model, "hi", "--attach", tmp_path / "tool.bin"),
+                         "tool.bin is not a text file (it holds binary data).")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(64))
+    assert_clean_failure(cli("chat", r1_model, "hi", "--attach", tmp_path / "photo.jpg"),
+                         "photo.jpg is an image, and this model cannot see images.")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4\nnot really\n")
+    assert_clean_failure(cli("chat", r1_model, "hi", "--attach", tmp_path / "scan.pdf"),
+                         "scan.pdf is not a readable PDF")
+    big = tmp_path / "book.txt"
+    big.write_text("All work and no play makes Jack a dull boy.\n" * 400, encoding="utf-8")
+    result = cli("chat", r1_model, "hi", "--ctx", "512", "--attach", big)
+    assert_clean_failure(result, "book.txt is about ")
+    assert "at most 384 of the model's 512-token context can go to it" in result.stderr
+
+
+def test_chat_reads_a_pdf(r1_model: Path, tmp_path: Path) -> None:
+    from tests.support.documents import write_pdf
+
+    pdf = write_pdf(tmp_path / "report.pdf", ["Quarterly report", "Sales rose"])
+    base = ("chat", r1_model, "Summarize", "--json", "--max-tokens", "2", "--seed", "1")
+    assert _prompt_tokens(cli(*base, "--attach", pdf)) > _prompt_tokens(cli(*base))

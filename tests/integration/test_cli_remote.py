@@ -4,6 +4,7 @@ the same JSON lines as a local chat, and one clear line for every bad input."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,23 @@ def test_bad_input_is_one_line(fake_openai: FakeOpenAI, api_key: str,
     assert_clean_failure(cli("chat", "--server", url, "--model", "deepseek-chat", "Hi"),
                          f"deepseek-local: 127.0.0.1:{port} needs an API key (HTTP 401). Set "
                          "one for this connection.")
+
+
+def test_attachments_and_the_system_prompt_reach_the_server(
+        fake_openai: FakeOpenAI, api_key: str, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Plan\nship it", encoding="utf-8")
+    result = cli("chat", "--server", fake_openai.url, "--api-key-env", api_key, "--model",
+                 "deepseek-chat", "--json", "--system", "Be brief.", "--attach", notes,
+                 "Summarize")
+    assert result.returncode == 0, result.stderr
+    body = fake_openai.chat_requests()[-1].body
+    assert body is not None and body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "[file name]: notes.md\n[file content begin]\n# Plan\nship it"
+                                    "\n[file content end]\nSummarize"}]
+    image = tmp_path / "cat.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert_clean_failure(cli("chat", "--server", fake_openai.url, "--model", "deepseek-chat",
+                             "--attach", image, "Hi"),
+                         "cat.png is an image, and this model cannot see images.")

@@ -37,6 +37,7 @@ CUSTOM = Settings(
     models_dirs=("/models", "/mnt/big disk/gguf"), download_dir="/mnt/big disk/hf",
     hf_token=TOKEN, theme=Theme.DARK, language=Language.CHINESE,
     last_model="/models/DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf",
+    system_prompt="You are a careful assistant.\n用中文回答。",
 )
 
 
@@ -59,6 +60,7 @@ def test_defaults() -> None:
         "download_dir": None, "hf_token": None, "theme": "system", "language": "system",
         "last_model": None,
         "welcome_shown": False, "rpc_servers": (), "kv_snapshots": True, "kv_snapshot_gib": None,
+        "system_prompt": "",
     }
 
 
@@ -78,6 +80,7 @@ def test_defaults() -> None:
                                 "got '/models'."),
     ({"download_dir": " "}, "Invalid setting download_dir: expected a non-empty text, got ' '."),
     ({"hf_token": 123}, "Invalid setting hf_token: expected a text."),
+    ({"system_prompt": None}, "Invalid setting system_prompt: expected a text, got None."),
     ({"sampling": {"deepseek-r1": {"temperature": 9.0}}},
      "Invalid setting sampling: temperature 9.0 is outside 0.0–5.0."),
     ({"sampling": {"gpt": Sampling()}},
@@ -130,7 +133,7 @@ def test_the_token_never_shows_in_repr_str_or_logs(caplog: pytest.LogCaptureFixt
         "Settings(n_ctx=8192, kv_type='f16', sampling={}, cpu_moe_layers=None, n_threads=None, "
         "reasoning_expanded=False, models_dirs=(), download_dir=None, hf_token=None, "
         "theme=<Theme.SYSTEM: 'system'>, language=<Language.SYSTEM: 'system'>, last_model=None, welcome_shown=False, "
-        "rpc_servers=(), kv_snapshots=True, kv_snapshot_gib=None)"
+        "rpc_servers=(), kv_snapshots=True, kv_snapshot_gib=None, system_prompt='')"
     )
 
 
@@ -174,7 +177,8 @@ def test_saved_settings_round_trip_in_a_readable_file(path: Path) -> None:
   "welcome_shown": false,
   "rpc_servers": [],
   "kv_snapshots": true,
-  "kv_snapshot_gib": null
+  "kv_snapshot_gib": null,
+  "system_prompt": "You are a careful assistant.\\n用中文回答。"
 }
 """
 
@@ -295,7 +299,7 @@ _names = st.text(min_size=1, max_size=12).filter(str.strip)
     reasoning_expanded=st.booleans(), models_dirs=st.lists(_names, max_size=3).map(tuple),
     download_dir=st.none() | _names, hf_token=st.none() | _names.map(str.strip),
     theme=st.sampled_from(list(Theme)), language=st.sampled_from(list(Language)),
-    last_model=st.none() | _names,
+    last_model=st.none() | _names, system_prompt=st.text(max_size=40),
 ))
 def test_any_valid_settings_round_trip(path: Path, settings: Settings) -> None:
     save_settings(settings, path)

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import LOCAL_ENGINE, ChatMessage, MessageState, Role
+from backend.chat.messages import (
+    LOCAL_ENGINE,
+    Attachment,
+    AttachmentKind,
+    ChatMessage,
+    MessageState,
+    Role,
+    Sampling,
+)
 from backend.store import database
 from backend.store.conversations import (
     Conversation,
@@ -26,6 +34,7 @@ from backend.store.conversations import (
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+NOTES = Attachment("notes.md", AttachmentKind.TEXT, 42, "# Notes\nbuy milk", 9)
 STATS = GenerationStats(prompt_tokens=120, cached_tokens=100, completion_tokens=42, ttft_s=0.25,
                         prompt_tps=80.0, decode_tps=21.5, finish_reason=FinishReason.STOP)
 
@@ -80,7 +89,7 @@ def test_a_new_database_is_in_wal_mode_at_the_latest_schema_with_foreign_keys(
     assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     indexes = raw(db_path, "SELECT name FROM sqlite_master WHERE type = 'index' "
                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    assert indexes == [("conversations_by_use",), ("messages_in_order",)]
+    assert indexes == [("conversations_by_use",), ("messages_by_depth",), ("messages_by_parent",)]
 
 
 def test_closing_twice_is_harmless(db_path: Path) -> None:
@@ -149,6 +158,40 @@ def test_a_database_of_the_first_release_gets_finish_reasons(db_path: Path, cloc
         "done": (MessageState.COMPLETE, FinishReason.STOP, None),
         "failed": (MessageState.ERROR, None, "HTTP 500 from the server"),
     }
+
+
+def test_a_database_of_schema_2_gets_versions_attachments_and_presets(
+        db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schema 2 kept one message per position; each becomes the only version at its place, the
+    one after it follows it, and nothing is lost."""
+    with monkeypatch.context() as old:
+        old.setattr(database, "MIGRATIONS", database.MIGRATIONS[:2])
+        ConversationStore(db_path, clock=clock).close()
+    db = sqlite3.connect(db_path)
+    db.execute("INSERT INTO conversations VALUES ('c', 'Old', 1, 1, 1, 'R1', 'local')")
+    db.execute("INSERT INTO conversations VALUES ('d', 'Other', 1, 1, 0, NULL, 'local')")
+    for conversation, position, role, text in [("c", 0, "user", "q1"), ("c", 1, "assistant", "a1"),
+                                               ("c", 2, "user", "q2"), ("d", 0, "user", "x"),
+                                               ("c", 3, "assistant", "a2")]:
+        db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?, '', NULL, NULL, NULL, 'complete', "
+                   "NULL, 1, 1, NULL)", (f"{conversation}{position}", conversation, position,
+                                         role, text))
+    db.commit()
+    db.close()
+    with ConversationStore(db_path, clock=clock) as store:
+        got = [(m.id, m.parent_id, m.position, m.content, m.version, m.versions)
+               for m in store.messages("c")]
+        assert got == [("c0", None, 0, "q1", 1, 1), ("c1", "c0", 1, "a1", 1, 1),
+                       ("c2", "c1", 2, "q2", 1, 1), ("c3", "c2", 3, "a2", 1, 1)]
+        assert [m.parent_id for m in store.messages("d")] == [None]
+        conversation = store.get_conversation("c")
+        assert (conversation.system_prompt, conversation.sampling, conversation.deep_thinking,
+                conversation.message_count) == (None, None, True, 4)
+        # The old conversation goes on: a new answer to q2 becomes a second version.
+        store.add_message("c", Role.ASSISTANT, "a2 again", version_of="c3")
+        store.add_message("c", Role.USER, "q3", attachments=[NOTES])
+        assert [(m.content, m.version, m.versions) for m in store.messages("c")][2:] == [
+            ("q2", 1, 1), ("a2 again", 2, 2), ("q3", 1, 1)]
 
 
 def test_a_garbage_file_is_moved_aside_and_a_new_database_started(tmp_path: Path,
@@ -342,7 +385,8 @@ def test_messages_are_numbered_in_order_and_touch_the_conversation(store: Conver
     assert answer == StoredMessage(
         id=answer.id, conversation_id=conversation.id, position=1, role=Role.ASSISTANT,
         content="Hello", reasoning="greet", thinking_seconds=None, model="R1-7B", stats=None,
-        state=MessageState.COMPLETE, error=None, created_at=T0 + 2, updated_at=T0 + 2)
+        state=MessageState.COMPLETE, error=None, created_at=T0 + 2, updated_at=T0 + 2,
+        parent_id=user.id)
     assert store.messages(conversation.id) == [user, answer]
     assert user.position == 0 and user.model is None
     assert store.get_message(answer.id) == answer
@@ -353,7 +397,7 @@ def test_messages_are_numbered_in_order_and_touch_the_conversation(store: Conver
 def test_a_streamed_answer_is_saved_then_finished(store: ConversationStore,
                                                   clock: Clock) -> None:
     conversation = store.create_conversation("Chat")
-    store.add_message(conversation.id, Role.USER, "2+2?")
+    question = store.add_message(conversation.id, Role.USER, "2+2?")
     answer = store.add_message(conversation.id, Role.ASSISTANT, "", model="R1",
                                state=MessageState.STREAMING)
     clock.tick()
@@ -371,7 +415,7 @@ def test_a_streamed_answer_is_saved_then_finished(store: ConversationStore,
         id=answer.id, conversation_id=conversation.id, position=1, role=Role.ASSISTANT,
         content="It is 4.", reasoning="Adding two and two.", thinking_seconds=1.5, model="R1",
         stats=STATS, state=MessageState.COMPLETE, error=None, created_at=T0, updated_at=T0 + 3,
-        finish_reason=FinishReason.STOP)
+        finish_reason=FinishReason.STOP, parent_id=question.id)
     # A save arriving after the end changes nothing.
     assert store.save_stream(answer.id, "late", "late", 9.0) is False
     assert store.get_message(answer.id).content == "It is 4."
@@ -415,21 +459,113 @@ def test_history_holds_what_the_model_should_see(store: ConversationStore) -> No
     )
 
 
-def test_regenerate_and_edit_drop_the_tail(store: ConversationStore) -> None:
+def test_regenerate_and_edit_keep_every_version_and_later_turns_follow_theirs(
+        store: ConversationStore, clock: Clock) -> None:
     c = store.create_conversation("Chat")
+    ids = {}
     for role, text in [(Role.USER, "q1"), (Role.ASSISTANT, "a1"), (Role.USER, "q2"),
                        (Role.ASSISTANT, "a2")]:
-        store.add_message(c.id, role, text)
-    # Regenerate a2: drop it; the next answer takes its position.
-    assert store.delete_messages_from(c.id, 3) == 1
-    again = store.add_message(c.id, Role.ASSISTANT, "a2 again")
-    assert again.position == 3
-    # Edit q1 and resend: change it, drop everything after it.
-    q1 = store.messages(c.id)[0]
-    store.update_message_content(q1.id, "q1 edited")
-    assert store.delete_messages_from(c.id, q1.position + 1) == 3
-    assert [(m.position, m.content) for m in store.messages(c.id)] == [(0, "q1 edited")]
-    assert store.delete_messages_from(c.id, 5) == 0
+        clock.tick()
+        ids[text] = store.add_message(c.id, role, text).id
+
+    def shown() -> list[tuple[int, str, int, int]]:
+        return [(m.position, m.content, m.version, m.versions) for m in store.messages(c.id)]
+
+    # Regenerate a2: a second version beside it, shown from now on.
+    clock.tick()
+    again = store.add_message(c.id, Role.ASSISTANT, "a2 again", version_of=ids["a2"])
+    assert (again.position, again.parent_id, again.version, again.versions) == (
+        3, ids["q2"], 2, 2)
+    assert shown() == [(0, "q1", 1, 1), (1, "a1", 1, 1), (2, "q2", 1, 1), (3, "a2 again", 2, 2)]
+    # Edit q1 and resend: a new first question; the old turns stay with the old one.
+    clock.tick()
+    edited = store.add_message(c.id, Role.USER, "q1 edited", version_of=ids["q1"])
+    assert (edited.position, edited.parent_id, edited.version) == (0, None, 2)
+    store.add_message(c.id, Role.ASSISTANT, "a1 for the edit")
+    assert shown() == [(0, "q1 edited", 2, 2), (1, "a1 for the edit", 1, 1)]
+    # Back to the first question: its turns come back as they were left, a2 again included.
+    assert store.select_version(edited.id, -1) == ids["q1"]
+    assert shown() == [(0, "q1", 1, 2), (1, "a1", 1, 1), (2, "q2", 1, 1), (3, "a2 again", 2, 2)]
+    assert store.select_version(again.id, -1) == ids["a2"]
+    assert shown()[-1] == (3, "a2", 1, 2)
+    assert store.select_version(ids["a2"], -1) == ids["a2"]  # the first stays the first
+    assert store.select_version(ids["q1"], +5) == edited.id  # the last stays the last
+    assert shown() == [(0, "q1 edited", 2, 2), (1, "a1 for the edit", 1, 1)]
+    assert store.history(c.id) == (ChatMessage(Role.USER, "q1 edited"),
+                                   ChatMessage(Role.ASSISTANT, "a1 for the edit"))
+    assert store.get_conversation(c.id).message_count == 7
+    with pytest.raises(NotFoundError):
+        store.add_message(c.id, Role.USER, "x", version_of="nope")
+
+
+def test_versions_survive_a_restart(db_path: Path, clock: Clock) -> None:
+    with ConversationStore(db_path, clock=clock) as first:
+        c = first.create_conversation("Chat")
+        first.add_message(c.id, Role.USER, "q")
+        a1 = first.add_message(c.id, Role.ASSISTANT, "a1")
+        first.add_message(c.id, Role.ASSISTANT, "a2", version_of=a1.id)
+        first.select_version(a1.id, 0)
+        before = first.messages(c.id)
+    with ConversationStore(db_path, clock=clock) as second:
+        assert second.messages(c.id) == before
+        assert [(m.content, m.version, m.versions) for m in before] == [("q", 1, 1),
+                                                                         ("a1", 1, 2)]
+
+
+def test_deleting_a_conversation_deletes_every_version_and_attachment(
+        store: ConversationStore, db_path: Path) -> None:
+    c = store.create_conversation("Chat")
+    q = store.add_message(c.id, Role.USER, "q", attachments=[NOTES])
+    store.add_message(c.id, Role.USER, "q2", version_of=q.id, attachments=[NOTES])
+    store.delete_conversation(c.id)
+    assert raw(db_path, "SELECT COUNT(*) FROM messages") == [(0,)]
+    assert raw(db_path, "SELECT COUNT(*) FROM attachments") == [(0,)]
+
+
+def test_attachments_are_kept_with_their_message_in_order(db_path: Path, clock: Clock) -> None:
+    pdf = Attachment("报告.pdf", AttachmentKind.PDF, 20480, "第一页\n\nPage two", 12,
+                     truncated=True)
+    with ConversationStore(db_path, clock=clock) as store:
+        c = store.create_conversation("Chat")
+        q = store.add_message(c.id, Role.USER, "Summarize these", attachments=[NOTES, pdf])
+        assert q.attachments == (NOTES, pdf)
+    with ConversationStore(db_path, clock=clock) as store:
+        assert store.messages(c.id)[0].attachments == (NOTES, pdf)
+        assert store.get_message(q.id).attachments == (NOTES, pdf)
+        assert store.history(c.id) == (
+            ChatMessage(Role.USER, "Summarize these", attachments=(NOTES, pdf)),)
+    # The text is in the database, not a path.
+    assert raw(db_path, "SELECT name, kind, size, tokens, truncated, content FROM attachments "
+                        "ORDER BY position") == [
+        ("notes.md", "text", 42, 9, 0, "# Notes\nbuy milk"),
+        ("报告.pdf", "pdf", 20480, 12, 1, "第一页\n\nPage two")]
+
+
+def test_search_finds_attachments_by_name(store: ConversationStore) -> None:
+    c = store.create_conversation("Groceries")
+    store.add_message(c.id, Role.USER, "What do I need?", attachments=[NOTES])
+    store.create_conversation("Other")
+    assert [x.title for x in store.conversations("NOTES.MD")] == ["Groceries"]
+    assert [x.title for x in store.conversations("buy milk")] == []  # the name, not the text
+
+
+def test_a_conversation_keeps_its_own_system_prompt_and_sampling(db_path: Path,
+                                                                 clock: Clock) -> None:
+    warm = Sampling(temperature=0.9, top_p=0.8, top_k=40)
+    with ConversationStore(db_path, clock=clock) as store:
+        c = store.create_conversation("Chat", system_prompt="Answer in French.")
+        assert (c.system_prompt, c.sampling) == ("Answer in French.", None)
+        store.set_sampling(c.id, warm)
+        plain = store.create_conversation("Plain")
+        store.set_system_prompt(plain.id, "")  # none at all, whatever the default says
+    with ConversationStore(db_path, clock=clock) as store:
+        got = store.get_conversation(c.id)
+        assert (got.system_prompt, got.sampling) == ("Answer in French.", warm)
+        assert store.get_conversation(plain.id).system_prompt == ""
+        store.set_system_prompt(c.id, None)
+        store.set_sampling(c.id, None)
+        assert (store.get_conversation(c.id).system_prompt,
+                store.get_conversation(c.id).sampling) == (None, None)
 
 
 def test_everything_survives_closing_and_reopening(db_path: Path, clock: Clock) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from backend.chat.events import FinishReason, GenerationStats
-from backend.chat.messages import MessageState, Role
+from backend.chat.messages import Attachment, AttachmentKind, MessageState, Role, Sampling
 from backend.store.conversations import ConversationStore
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
@@ -109,7 +110,7 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
     assert store.export_json(exported) == f"""\
 {{
   "format": "deepseek-local.conversation",
-  "version": 1,
+  "version": 2,
   "id": "{exported}",
   "title": "Sorting in Python",
   "created_at": "2023-11-14T22:13:20.000+00:00",
@@ -117,10 +118,15 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
   "deep_thinking": false,
   "model": "DeepSeek-R1-Distill-Qwen-7B",
   "engine": "local",
+  "system_prompt": null,
+  "sampling": null,
   "messages": [
     {{
       "id": "{ids[0]}",
       "role": "user",
+      "version": 1,
+      "versions": 1,
+      "attachments": [],
       "content": "How do I sort?\\n",
       "reasoning": "",
       "thinking_seconds": null,
@@ -135,6 +141,9 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
     {{
       "id": "{ids[1]}",
       "role": "assistant",
+      "version": 1,
+      "versions": 1,
+      "attachments": [],
       "content": "Use `sorted()`:\\n\\n    sorted([3, 1, 2])\\n",
       "reasoning": "The user wants sorting.\\n\\nsorted() is simplest.",
       "thinking_seconds": 3.25,
@@ -157,6 +166,9 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
     {{
       "id": "{ids[2]}",
       "role": "user",
+      "version": 1,
+      "versions": 1,
+      "attachments": [],
       "content": "And in reverse?",
       "reasoning": "",
       "thinking_seconds": null,
@@ -171,6 +183,9 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
     {{
       "id": "{ids[3]}",
       "role": "assistant",
+      "version": 1,
+      "versions": 1,
+      "attachments": [],
       "content": "",
       "reasoning": "",
       "thinking_seconds": null,
@@ -185,3 +200,49 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
   ]
 }}
 """
+
+
+def test_exports_write_the_chosen_versions_the_attachments_and_the_system_prompt(
+        store: ConversationStore) -> None:
+    notes = Attachment("notes.md", AttachmentKind.TEXT, 1234, "# Todo\n```sh\nls\n```", 9)
+    c = store.create_conversation("Files", system_prompt="Be brief.")
+    store.set_sampling(c.id, Sampling(temperature=0.3, top_p=1.0))
+    store.add_message(c.id, Role.USER, "Summarize", attachments=[notes])
+    first = store.add_message(c.id, Role.ASSISTANT, "First try")
+    store.add_message(c.id, Role.ASSISTANT, "Second try", version_of=first.id)
+    store.add_message(c.id, Role.ASSISTANT, "Third try", version_of=first.id)
+    store.select_version(first.id, 1)  # the second is chosen
+    assert store.export_markdown(c.id) == """\
+# Files
+
+Started 2023-11-14 22:13 UTC
+
+## System
+
+Be brief.
+
+## User
+
+**Attached: notes.md** (1.2 kB)
+
+````text
+# Todo
+```sh
+ls
+```
+````
+
+Summarize
+
+## Assistant · version 2 of 3
+
+Second try
+"""
+    record = json.loads(store.export_json(c.id))
+    assert (record["system_prompt"], record["sampling"]) == ("Be brief.", {
+        "temperature": 0.3, "top_p": 1.0, "top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0})
+    assert [(m["content"], m["version"], m["versions"]) for m in record["messages"]] == [
+        ("Summarize", 1, 1), ("Second try", 2, 3)]
+    assert record["messages"][0]["attachments"] == [{
+        "name": "notes.md", "kind": "text", "size": 1234, "tokens": 9, "truncated": False,
+        "text": "# Todo\n```sh\nls\n```"}]

@@ -1,4 +1,4 @@
-"""The Settings dialog: context, sampling per model family, offload, threads, llama.cpp RPC workers
+"""The Settings dialog: context, the default system prompt, sampling per model family, offload, threads, llama.cpp RPC workers
 (only when the installed llama.cpp has RPC), reasoning panel, models folder, Hugging Face token,
 theme and language, and the remote servers (`ConnectionsPage`).
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSlider,
@@ -91,6 +92,7 @@ class SettingsDialog(QDialog):
         self._connections = list(connections)
         self.tabs = tabs = QTabWidget(self)
         tabs.addTab(self._model_tab(), self.tr("Model"))
+        tabs.addTab(self._chat_tab(), self.tr("Chat"))
         tabs.addTab(self._sampling_tab(), self.tr("Sampling"))
         self.connections_page = ConnectionsPage(connections, self)
         tabs.addTab(self.connections_page, self.tr("Servers"))
@@ -215,6 +217,26 @@ class SettingsDialog(QDialog):
         self.cache_clear_requested.emit()
         self._show_cache_usage()
 
+    def _chat_tab(self) -> QWidget:
+        page = QWidget(self)
+        box = QVBoxLayout(page)
+        label = QLabel(self.tr("Default system prompt"), page)
+        self.system_prompt = QPlainTextEdit(page)
+        self.system_prompt.setPlaceholderText(self.tr(
+            "Instructions every new conversation starts with, e.g. \"Answer in the language of "
+            "the question.\" Leave empty for none."))
+        hint = QLabel(self.tr(
+            "A conversation can have its own: click \"System prompt\" above the chat. "
+            "DeepSeek-R1 and its distills have no system role: as DeepSeek advises, the text goes "
+            "at the start of the first message instead."), page)
+        hint.setWordWrap(True)
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        label.setBuddy(self.system_prompt)
+        box.addWidget(label)
+        box.addWidget(self.system_prompt, 1)
+        box.addWidget(hint)
+        return page
+
     def _sampling_tab(self) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
@@ -310,6 +332,7 @@ class SettingsDialog(QDialog):
         self.kv_snapshots.setChecked(s.kv_snapshots)
         self.kv_snapshot_gib.setValue(s.kv_snapshot_gib or 0.0)
         self.kv_snapshot_gib.setEnabled(s.kv_snapshots)
+        self.system_prompt.setPlainText(s.system_prompt)
 
     def value(self) -> Settings:
         """The edited settings."""
@@ -331,6 +354,7 @@ class SettingsDialog(QDialog):
             rpc_servers=self._rpc_value if self._rpc_supported else self._settings.rpc_servers,
             kv_snapshots=self.kv_snapshots.isChecked(),
             kv_snapshot_gib=max(0.5, gib) if (gib := self.kv_snapshot_gib.value()) > 0 else None,
+            system_prompt=self.system_prompt.toPlainText(),
         )
         for family in _FAMILIES:
             custom = self._sampling.get(family)
