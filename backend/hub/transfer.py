@@ -37,6 +37,7 @@ from backend.hub.transfer_events import (
     Verifying,
 )
 from backend.hub.verify import StreamHasher, expected_hash, feed_file, short
+from backend.hub.write_behind import WriteBehind
 from backend.i18n import translate
 from backend.retry import Backoff
 from backend.units import format_bytes
@@ -288,7 +289,8 @@ class FileTransfer:
             )
 
     def _receive(self, out: BinaryIO, hasher: StreamHasher) -> None:
-        """One GET from `self.offset`: write, hash and count every chunk as it arrives."""
+        """One GET from `self.offset`: count every chunk as it arrives; a writer thread writes
+        and hashes them (`WriteBehind`), and `self.offset` follows what is written."""
         size = self.file.size
         with self.hub.open_range(
             self.repo,
@@ -300,21 +302,28 @@ class FileTransfer:
             if stream.offset != self.offset:  # Range ignored: the body starts at byte 0
                 self._restart(out, hasher)
             out.seek(self.offset)
-            for chunk in stream.chunks():
-                if self.offset + len(chunk) > size:
-                    raise SizeMismatchError(
-                        translate(
-                            "DownloadJob",
-                            "The hub sent more than the announced {size} bytes of {name} "
-                            "from {repo}. Download it again later.",
-                        ).format(size=size, name=self.file.name, repo=self.repo)
-                    )
-                self._write(out, chunk)
-                hasher.update(chunk)
-                self.offset += len(chunk)
-                self.progress.add(len(chunk))
-                if self.control.should_stop():
-                    return
+            received = self.offset
+
+            def write(data: bytes) -> None:  # on the writer thread, in order
+                self._write(out, data)
+                hasher.update(data)
+                self.offset += len(data)
+
+            with WriteBehind(write) as sink:
+                for chunk in stream.chunks():
+                    if received + len(chunk) > size:
+                        raise SizeMismatchError(
+                            translate(
+                                "DownloadJob",
+                                "The hub sent more than the announced {size} bytes of {name} "
+                                "from {repo}. Download it again later.",
+                            ).format(size=size, name=self.file.name, repo=self.repo)
+                        )
+                    sink.add(chunk)
+                    received += len(chunk)
+                    self.progress.add(len(chunk))
+                    if self.control.should_stop():
+                        return
 
     def _write(self, out: BinaryIO, chunk: bytes) -> None:
         view = memoryview(chunk)
