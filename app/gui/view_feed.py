@@ -1,9 +1,11 @@
 """Feeds streamed text to the chat view at a pace the GUI thread can afford.
 
 Rendering Markdown takes the GUI thread a few milliseconds per update, and while it does, the
-generation thread waits for the GIL and the CPU. So updates are coalesced: at most one every
-`MIN_INTERVAL_MS`, stretched to keep rendering under ~1/12 of the time (a slow machine or a
-long open paragraph), and never slower than `MAX_INTERVAL_MS` so the text still flows.
+generation thread waits for the GIL and the CPU: with DeepSeek's experts in RAM, llama.cpp needs
+every core, and the GUI's work comes straight out of the decode speed. So updates are coalesced:
+at most one every `MIN_INTERVAL_MS` (ten a second read as a smooth stream), stretched to keep
+rendering under ~1/25 of the time (a slow machine or a long open paragraph), and never slower
+than `MAX_INTERVAL_MS` so the text still flows.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 from ui.chat_view import ChatView
 
-MIN_INTERVAL_MS = 60
-MAX_INTERVAL_MS = 250
-_BUDGET = 12  # interval = this many times the last render's cost
+MIN_INTERVAL_MS = 100
+MAX_INTERVAL_MS = 400
+_BUDGET = 25  # interval = this many times the last render's cost
 
 
 class ViewFeed(QObject):
