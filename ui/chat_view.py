@@ -38,10 +38,13 @@ class ChatView(QScrollArea):
     """Signals:
         regenerate_requested(str): the user asked to write this assistant message again (its id).
         edit_requested(str, str): the user edited a message of theirs and resends it (id, text).
+        continue_requested(str): the user asked the last answer, which stopped while thinking,
+            to go on (its id).
     """
 
     regenerate_requested = Signal(str)
     edit_requested = Signal(str, str)
+    continue_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, clock: Clock = time.monotonic) -> None:
         super().__init__(parent)
@@ -109,6 +112,8 @@ class ChatView(QScrollArea):
             eager_from = len(messages) - EAGER_MESSAGES
             for index in range(cut, len(messages)):
                 widget = self._build(messages[index], defer_render=index < eager_from)
+                widget.set_can_continue(messages[index].can_continue
+                                        and index == len(messages) - 1)  # the last answer only
                 self._list.insertWidget(self._list.count() - 1, widget)
                 widget.show()
         finally:
@@ -118,6 +123,8 @@ class ChatView(QScrollArea):
 
     def add_message(self, message: MessageView) -> None:
         """Append one message; the user's own new message always brings the view down."""
+        for earlier in self._widgets.values():
+            earlier.set_can_continue(False)  # only the last answer can go on
         widget = self._build(message)
         self._list.insertWidget(self._list.count() - 1, widget)
         widget.show()
@@ -155,6 +162,7 @@ class ChatView(QScrollArea):
                                generating=self._generating, defer_render=defer_render)
         widget.regenerate_requested.connect(self.regenerate_requested)
         widget.edit_requested.connect(self.edit_requested)
+        widget.continue_requested.connect(self.continue_requested)
         self._widgets[message.id] = widget
         return widget
 
@@ -209,10 +217,16 @@ class ChatView(QScrollArea):
             widget.append_answer(text)
 
     def finish_message(self, message_id: str, *, state: MessageState, stats_text: str = "",
-                       notice: str = "", thinking_seconds: float | None = None) -> None:
+                       notice: str = "", thinking_seconds: float | None = None,
+                       can_continue: bool = False) -> None:
         if (widget := self._find(message_id)) is not None:
             widget.finish(state, stats_text=stats_text, notice=notice,
-                          thinking_seconds=thinking_seconds)
+                          thinking_seconds=thinking_seconds, can_continue=can_continue)
+
+    def resume_message(self, message_id: str) -> None:
+        """A finished answer is written further (Continue): it streams again."""
+        if (widget := self._find(message_id)) is not None:
+            widget.resume()
 
     def _find(self, message_id: str) -> MessageWidget | None:
         widget = self._widgets.get(message_id)

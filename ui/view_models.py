@@ -24,6 +24,7 @@ class MessageView:
     state: MessageState = MessageState.COMPLETE
     stats_text: str = ""
     notice: str = ""
+    can_continue: bool = False  # it stopped while thinking: offer Continue
 
     @property
     def is_user(self) -> bool:

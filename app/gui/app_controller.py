@@ -204,15 +204,15 @@ class AppController(QObject):
     def open_model_manager(self, family: str | None) -> None:
         from app.gui.downloads.download_controller import open_download_dialog
 
-        open_download_dialog(self.window, self.downloads, family)
+        open_download_dialog(self.window, self.downloads, family, self.models)
 
     @Slot(str)
     def _on_downloads_token_entered(self, token: str) -> None:
         self.update_settings(replace(self.settings, hf_token=token))
 
     @Slot(str)
-    def _on_downloads_model_installed(self, _path: str) -> None:
-        self.models.refresh()
+    def _on_downloads_model_installed(self, path: str) -> None:
+        self.models.load_downloaded(path)  # loaded at once when nothing else answers
 
     @Slot()
     def _on_settings(self) -> None:

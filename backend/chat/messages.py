@@ -78,3 +78,6 @@ class ChatRequest:
     sampling: Sampling | None = None  # None: the model family's recommended settings
     max_tokens: int | None = None  # None: until the model stops or the context is full
     seed: int | None = None  # None: a fresh random seed
+    # The reasoning of an answer that stopped while thinking: the model goes on from its end,
+    # inside the think block ("Continue"). Empty: a new answer.
+    continue_reasoning: str = ""

@@ -63,6 +63,9 @@ class TinyModelSpec:
     seed: int = 0
     split_max_tensors: int = 0  # >0 writes NAME-0000i-of-0000N.gguf parts
     extra_metadata: tuple[tuple[str, str], ...] = ()
+    # A deterministic model: each token of this chain is always followed by the next one, at
+    # any temperature (see `bigram_chain`). Empty: random weights.
+    bigram: tuple[str, ...] = ()
 
 
 def bench_spec(**changes: object) -> TinyModelSpec:
@@ -73,6 +76,26 @@ def bench_spec(**changes: object) -> TinyModelSpec:
         n_ff_exp=512, n_expert=32, n_expert_used=4, weight_type=gguf.GGMLQuantizationType.Q8_0,
     )
     return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def bigram_chain(prompt_end: str, output: str) -> tuple[str, ...]:
+    """The `TinyModelSpec.bigram` chain of a model that answers every prompt ending with the
+    token `prompt_end` (e.g. "\\n" after R1's "<think>\\n") with `output`, then stops.
+
+    `output` is written one byte token at a time, except for special tokens (`</think>`); no
+    token may appear twice in the chain (a bigram model knows only the previous token).
+    """
+    chain = [prompt_end]
+    rest = output
+    while rest:
+        special = next((t for t in _special_tokens() if rest.startswith(t)), None)
+        piece = special or rest[0]
+        chain.append(piece)
+        rest = rest[len(piece):]
+    chain.append(EOS)
+    if len(set(chain)) != len(chain):
+        raise ValueError(f"a token repeats in {chain!r}: a bigram model cannot write that")
+    return tuple(chain)
 
 
 def write_tiny_model(path: Path, spec: TinyModelSpec = TinyModelSpec()) -> Path:
@@ -225,6 +248,9 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
         if kind == "norm":
             w.add_tensor(name, np.ones(numpy_shape, dtype=np.float32))
             return
+        if kind == "zero":
+            w.add_tensor(name, np.zeros(numpy_shape, dtype=np.float16))
+            return
         if kind == "bias":
             w.add_tensor(name, (rng.standard_normal(numpy_shape) * 0.01).astype(np.float32))
             return
@@ -241,9 +267,18 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
 
     n_embd, n_head = s.n_embd, s.n_head
-    add("token_embd.weight", n_embd, n_vocab)
-    add("output_norm.weight", n_embd, kind="norm")
-    add("output.weight", n_embd, n_vocab)
+    if s.bigram:
+        # Every attention and FFN output projection is zero, so the hidden state stays the
+        # current token's embedding; the output head then scores only the chain's next token.
+        embeddings = rng.standard_normal((n_vocab, n_embd)).astype(np.float32)
+        w.add_tensor("token_embd.weight", embeddings.astype(np.float16))
+        w.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
+        w.add_tensor("output.weight", _bigram_head(s, embeddings).astype(np.float16))
+    else:
+        add("token_embd.weight", n_embd, n_vocab)
+        add("output_norm.weight", n_embd, kind="norm")
+        add("output.weight", n_embd, n_vocab)
+    silent = "zero" if s.bigram else "matrix"
     for i in range(s.n_layer):
         p = f"blk.{i}."
         add(p + "attn_norm.weight", n_embd, kind="norm")
@@ -257,18 +292,48 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             add(p + "attn_v_b.weight", s.kv_lora_rank, s.v_head, n_head)
         else:
             add(p + "attn_kv_b.weight", s.kv_lora_rank, n_head * (s.qk_nope + s.v_head))
-        add(p + "attn_output.weight", n_head * s.v_head, n_embd)
+        add(p + "attn_output.weight", n_head * s.v_head, n_embd, kind=silent)
         add(p + "ffn_norm.weight", n_embd, kind="norm")
         if i < s.n_dense:
             add(p + "ffn_gate.weight", n_embd, s.n_ff)
             add(p + "ffn_up.weight", n_embd, s.n_ff)
-            add(p + "ffn_down.weight", s.n_ff, n_embd)
+            add(p + "ffn_down.weight", s.n_ff, n_embd, kind=silent)
             continue
         add(p + "ffn_gate_inp.weight", n_embd, s.n_expert, kind="router")
         add(p + "exp_probs_b.bias", s.n_expert, kind="bias")
         add(p + "ffn_gate_exps.weight", n_embd, s.n_ff_exp, s.n_expert, kind="expert")
         add(p + "ffn_up_exps.weight", n_embd, s.n_ff_exp, s.n_expert, kind="expert")
-        add(p + "ffn_down_exps.weight", s.n_ff_exp, n_embd, s.n_expert, kind="expert")
+        add(p + "ffn_down_exps.weight", s.n_ff_exp, n_embd, s.n_expert,
+            kind="zero" if s.bigram else "expert")
         add(p + "ffn_gate_shexp.weight", n_embd, s.n_ff_exp)
         add(p + "ffn_up_shexp.weight", n_embd, s.n_ff_exp)
-        add(p + "ffn_down_shexp.weight", s.n_ff_exp, n_embd)
+        add(p + "ffn_down_shexp.weight", s.n_ff_exp, n_embd, kind=silent)
+
+
+def _token_ids(s: TinyModelSpec) -> dict[str, int]:
+    byte_tokens = list(_bytes_to_unicode().values())
+    tokens = byte_tokens + [a + b for a, b in _learn_merges(s.n_merges)] + _special_tokens()
+    return {token: index for index, token in enumerate(tokens)}
+
+
+def _bigram_head(s: TinyModelSpec, embeddings: np.ndarray) -> np.ndarray:
+    """The output head of a bigram model: the row of each chain token's successor points along
+    the token's embedding, so after RMS norm its logit is ~8x any other (cosines of random
+    64-dimensional vectors stay small)."""
+    ids = _token_ids(s)
+    table = _bytes_to_unicode()
+
+    def token_id(text: str) -> int:
+        if text in ids and text in _special_tokens():
+            return ids[text]
+        encoded = text.encode()
+        if len(encoded) != 1:
+            raise ValueError(f"{text!r} is neither a special token nor a single byte")
+        return ids[table[encoded[0]]]
+
+    head = np.zeros_like(embeddings)
+    chain = [token_id(t) for t in s.bigram]
+    for previous, following in itertools.pairwise(chain):
+        direction = embeddings[previous] / np.linalg.norm(embeddings[previous])
+        head[following] += 12.0 * direction
+    return head

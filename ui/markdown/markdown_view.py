@@ -167,6 +167,15 @@ class MarkdownView(QTextBrowser):
             doc.clearUndoRedoStacks()
         self._render_tail()
 
+    def resume_streaming(self) -> None:
+        """Go on streaming after `finish()` (an answer continued): the next appends re-render
+        only the open tail, as before."""
+        if self._streaming or not self._is_markdown:
+            return
+        source = self._source
+        self.set_markdown("")
+        self.append_markdown(source)
+
     def finish(self) -> None:
         """The text is complete: keep what is shown, free the streaming bookkeeping."""
         if self._streaming and len(self._source) - self._frozen_len > LONG_TAIL:
