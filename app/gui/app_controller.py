@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.gui.chat_controller import ChatController
+from app.gui.formula_worker import ThreadedFormulas
 from app.gui.generation_worker import GenerationThread
 from app.gui.model_controller import ModelController
 from app.gui.translations import install_translations, prefer_simplified_chinese_fonts
@@ -27,6 +28,7 @@ from backend.remote.connections import Connection, load_connections, save_connec
 from backend.settings import Settings, load_settings, save_settings
 from backend.store.conversations import ConversationStore
 from ui.main_window import MainWindow
+from ui.markdown.formulas import use_formulas
 from ui.theme import apply_theme
 
 if TYPE_CHECKING:
@@ -49,6 +51,9 @@ class AppController(QObject):
         apply_theme(app, self.settings.theme)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
         self.store = ConversationStore(paths.conversations_db)
+        # Maths in the chat is rendered on a thread of its own (ziamath is slow, pure Python).
+        self.formulas = ThreadedFormulas()
+        use_formulas(self.formulas)
         self.generation = generation or GenerationThread()
         self.window = MainWindow()
         self.window.chat_view.set_reasoning_expanded(self.settings.reasoning_expanded)
@@ -243,5 +248,8 @@ class AppController(QObject):
             log.warning("downloads did not stop within 2 s")
         if not self.generation.shutdown(timeout_ms=2000):
             log.warning("the generation thread did not stop within 2 s")
+        use_formulas(None)
+        if not self.formulas.shutdown(timeout_ms=2000):
+            log.warning("the formula thread did not stop within 2 s")
         self.store.close()
         self.translations.remove()

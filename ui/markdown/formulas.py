@@ -1,0 +1,499 @@
+r"""LaTeX formulas as images for the chat's QTextDocuments: ziamath lays the formula out (pure
+Python, with the STIX Two Math font it ships) and writes SVG 1.1; QtSvg paints it into a QImage at
+the screen's device pixel ratio, tinted with the text colour and padded so that, placed with
+`vertical-align: middle`, the formula's baseline sits on the text's (see `Formula`).
+
+Fixes to ziamath 0.13, applied on first use and each checked by the tests:
+  * `config.svg2 = False`: QtSvg cannot draw SVG 2's `<symbol>` + `<use href>` (every glyph would
+    be missing, only rules and boxes left).
+  * Characters the math font lacks (Chinese in `\text{面积}`, Japanese, Korean) come from the
+    system font Qt picks for their script (QRawFont's tables, so TrueType collections such as
+    Microsoft YaHei, PingFang or Noto CJK work); one that no font has makes the formula fail.
+  * Speed: ziamath lays every row out twice at every nesting level (once without stretchy
+    operators, to measure); the first pass is skipped for rows with none, which gives
+    byte-identical SVG about twice as fast.
+  * Spacing: ×, ∩, ∪ … get TeX's binary-operator space; `\det A` a thin space; `\implies` and
+    `\iff` TeX's `\;` around them.
+
+A formula that cannot be set gives None: the view shows its source in code style. Results (and
+failures) are kept in an LRU cache bounded by bytes, safe to share between threads, so a view
+only looks formulas up. Where rendering happens is the `Formulas` source's business: this one
+renders on the spot (tests, benchmarks); the app installs one that renders on a worker thread
+(`app.gui.formula_worker`) and says `ready` when images arrive.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+import struct
+import threading
+import warnings
+import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QImage, QPainter, QRawFont
+
+from ui.markdown.render import FormulaKey
+
+__all__ = ["MISSING", "Formula", "FormulaKey", "Formulas", "Looked", "cached", "formulas",
+           "give_up", "render", "use_formulas", "warm_up"]
+
+STIX_X_HEIGHT = 0.473  # STIX Two Math's x-height, in em
+MAX_CHARS = 2000  # longer "formulas" show as source: layout time grows with size
+MAX_FENCE_DEPTH = 5  # ziamath's layout time doubles per nested \left or matrix: 10 deep = 8 s
+CACHE_BYTES = 32 * 1024 * 1024  # ~28 KB per inline formula, ~106 KB per display one at dpr 2
+_render_lock = threading.Lock()  # ziamath keeps global state (config, font caches)
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A rendered formula: the image (its devicePixelRatio set) and its size in logical pixels.
+
+    An inline formula's image is padded above or below so that its vertical middle is half the
+    x-height above the formula's baseline: QTextDocument's `vertical-align: middle` puts an
+    inline image's middle exactly there, which lands the formula's baseline on the text's.
+    """
+
+    image: QImage
+    width: float
+    height: float
+    depth: float  # below the baseline, padding included
+
+
+class Missing(Enum):
+    """Not rendered yet (a worker is on it)."""
+
+    MISSING = "missing"
+
+
+MISSING = Missing.MISSING
+Looked = Formula | None | Missing  # an image, a formula that cannot be set, or not yet known
+
+
+# -- the cache ------------------------------------------------------------------------------------
+
+
+class _Cache:
+    """Least recently used first out, bounded by the images' bytes; failures cost nothing."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[FormulaKey, Formula | None] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: FormulaKey) -> Looked:
+        with self._lock:
+            if key not in self._items:
+                return MISSING
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: FormulaKey, formula: Formula | None) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes -= _size(old)
+            self._items[key] = formula
+            self._bytes += _size(formula)
+            while self._bytes > self.limit and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= _size(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def stats(self) -> tuple[int, int]:
+        """(formulas, bytes) held."""
+        with self._lock:
+            return len(self._items), self._bytes
+
+
+def _size(formula: Formula | None) -> int:
+    return 0 if formula is None else formula.image.sizeInBytes()
+
+
+_cache = _Cache(CACHE_BYTES)
+
+
+def cached(key: FormulaKey) -> Looked:
+    """The cached image, None for a formula known to fail, or MISSING."""
+    return _cache.get(key)
+
+
+def render(key: FormulaKey) -> Formula | None:
+    """The formula's image (from the cache, else rendered now), or None if it cannot be set."""
+    found = _cache.get(key)
+    if found is not MISSING:
+        return found
+    formula = _render(key)
+    _cache.put(key, formula)
+    return formula
+
+
+def give_up(key: FormulaKey) -> None:
+    """Rendering `key` failed unexpectedly (a bug, reported elsewhere): show its source."""
+    _cache.put(key, None)
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def cache_stats() -> tuple[int, int]:
+    return _cache.stats()
+
+
+def warm_up() -> None:
+    """Import ziamath and load its font and the CJK fallback (about half a second, once)."""
+    for latex in ("x", r"\text{中}"):
+        render(FormulaKey(latex, False, "#000000", 12.0, 6.0, 1.0))
+
+
+# -- where formulas come from ---------------------------------------------------------------------
+
+
+class Formulas(QObject):
+    """The views' source of formula images. This one renders each on the spot, on the caller's
+    thread; the app installs a subclass that renders on a worker thread (`use_formulas`).
+
+    Signals:
+        ready(): formulas asked for earlier are now in the cache (look them up again).
+    """
+
+    ready = Signal()
+
+    def look_up(self, key: FormulaKey) -> Looked:
+        """The image, None if the formula cannot be set, or MISSING (asked for; `ready`
+        follows)."""
+        return render(key)
+
+    def pending(self) -> int:
+        """Formulas asked for and not rendered yet."""
+        return 0
+
+
+_source: Formulas | None = None
+
+
+def formulas() -> Formulas:
+    """The installed source (by default one that renders on the spot)."""
+    global _source
+    if _source is None:
+        _source = Formulas()
+    return _source
+
+
+def use_formulas(source: Formulas | None) -> None:
+    """Install the views' source of formulas; None: back to rendering on the spot."""
+    global _source
+    _source = source
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+
+def _render(key: FormulaKey) -> Formula | None:
+    """Set `key.latex` for text of `key.font_px` logical pixels.
+
+    The maths is set a little larger than the text so that its x-height matches the text's (STIX
+    has a small x-height; KaTeX scales by 1.21 for the same reason), at most 1.25 times; text from
+    a fallback font (Chinese in \\text{}) is scaled back to the text's size."""
+    latex = key.latex.strip()
+    if not latex or len(latex) > MAX_CHARS or _fence_depth(latex) > MAX_FENCE_DEPTH:
+        return None
+    math_px = min(max(key.x_height / STIX_X_HEIGHT, key.font_px), 1.25 * key.font_px)
+    global _foreign_scale
+    with _render_lock:
+        _foreign_scale = key.font_px / math_px
+        try:
+            svg, width, height, depth = _svg(latex, key.display, math_px)
+        except _parse_errors():
+            return None  # LaTeX it cannot set (models write anything): shown as source
+    return _paint(svg, width, height, depth, key.color, key.dpr,
+                  None if key.display else key.x_height)
+
+
+@lru_cache(maxsize=1)
+def _parse_errors() -> tuple[type[BaseException], ...]:
+    """What latex2mathml and ziamath raise for LaTeX they cannot set, as measured on 1,500 random
+    formulas: latex2mathml's own errors, and a few builtins its parser and ziamath's layout let
+    escape (ziamath checks its input with `assert`)."""
+    from latex2mathml import exceptions
+
+    own = tuple(c for _, c in inspect.getmembers(exceptions, inspect.isclass)
+                if issubclass(c, Exception))
+    return (*own, ValueError, LookupError, TypeError, AttributeError, ArithmeticError,
+            AssertionError, StopIteration, RecursionError, ET.ParseError)
+
+
+_zm: Any = None
+
+
+def _ziamath() -> Any:
+    global _zm
+    if _zm is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import ziamath
+        ziamath.config.svg2 = False
+        _patch()
+        _zm = ziamath
+    return _zm
+
+
+def _svg(latex: str, display: bool, font_px: float) -> tuple[str, float, float, float]:
+    zm = _ziamath()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = zm.Math.fromlatex(_prepare(latex), size=font_px, inline=not display, margin=0)
+        svg = m.svg()
+    width, height = m.getsize()
+    if not (width > 0 and height > 0) or _has_error_node(m):
+        raise ValueError("empty formula")
+    return str(svg), float(width), float(height), -float(m.getyofst())
+
+
+_FENCE = re.compile(r"\\(left|right)(?![a-zA-Z])|\\(begin|end)\{[pbBvV]?matrix\*?\}"
+                    r"|\\(begin|end)\{cases\}")
+
+
+def _fence_depth(latex: str) -> int:
+    """How deeply stretchy fences (\\left, matrices, cases) nest."""
+    depth = deepest = 0
+    for m in _FENCE.finditer(latex):
+        if m.group(1) == "left" or "begin" in (m.group(2), m.group(3)):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+_MATH_ENV = re.compile(r"\\(begin|end)\{(?:equation|align|gather)\*?\}")
+_IMPLIES = re.compile(r"\\(implies|impliedby|iff)(?![a-zA-Z])")
+_IMPLIES_AS = {"implies": r"\;\Longrightarrow\;", "impliedby": r"\;\Longleftarrow\;",
+               "iff": r"\;\Longleftrightarrow\;"}
+# \det, \max ... come as <mo>det</mo> with no space after ("detA"); TeX puts a thin space between
+# an operator name and a following letter (not a parenthesis).
+_OPERATOR_NAME = re.compile(r"\\(det|gcd|max|min|sup|inf|Pr|deg|dim|ker|hom|arg|lcm)\s+"
+                            r"(?=[A-Za-z0-9]|\\(?!left|right|big|Big)[A-Za-z])")
+
+
+def _prepare(latex: str) -> str:
+    """Small rewrites for what models write and latex2mathml does not take."""
+    latex = _MATH_ENV.sub("", latex)  # \begin{equation} inside $$...$$
+    latex = _OPERATOR_NAME.sub(r"\\\1\\, ", latex)
+    latex = _IMPLIES.sub(lambda m: _IMPLIES_AS[m.group(1)], latex)
+    return latex.replace(r"\dfrac", r"\frac").replace(r"\tfrac", r"\frac")
+
+
+def _has_error_node(m: Any) -> bool:
+    """latex2mathml writes an unknown command (`\\foo`) as the identifier `\\foo`: an error, so
+    the source shows in code style rather than a half-set formula."""
+    for el in m.mathml.iter():
+        if el.tag == "merror" or (el.tag in ("mi", "mo") and (el.text or "").startswith("\\")):
+            return True
+    return False
+
+
+def _paint(svg: str, width: float, height: float, depth: float, color: str, dpr: float,
+           x_height: float | None) -> Formula | None:
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    if not renderer.isValid():
+        return None
+    ascent = height - depth
+    top = bottom = 0.0
+    if x_height is not None:  # inline: pad so that (ascent + top) - (depth + bottom) == x_height
+        top = max(0.0, depth + x_height - ascent)
+        bottom = max(0.0, ascent - depth - x_height)
+    pad = 1.0 / dpr  # one device pixel of air, so antialiased edges are not clipped
+    top, bottom = top + pad, bottom + pad
+    full_w, full_h = width + 2 * pad, height + top + bottom
+    image = QImage(max(1, math.ceil(full_w * dpr)), max(1, math.ceil(full_h * dpr)),
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(pad * dpr, top * dpr, width * dpr, height * dpr))
+    # One colour for everything (glyphs, rules, \boxed frames, radicals): keep the alpha, take
+    # the text's colour. A \color{} in the LaTeX loses to the theme, on purpose.
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(image.rect(), QColor(color))
+    painter.end()
+    image.setDevicePixelRatio(dpr)
+    return Formula(image=image, width=image.width() / dpr, height=image.height() / dpr,
+                   depth=depth + bottom)
+
+
+# -- fixes to ziamath 0.13 --------------------------------------------------------------------------
+
+_BINARY_OPS = "×∩∪∖⊕⊗⊙∘÷∧∨⊓⊔⋅∗⋆"
+_original_height_nostretch: Any = None  # ziamath's own (the tests compare with it)
+
+
+def _patch() -> None:
+    from ziamath import operators
+    from ziamath.mathfont import MathFont
+    from ziamath.nodes import mrow
+    from ziamath.nodes.nodetools import elementtext
+
+    for op in _BINARY_OPS:
+        params = operators.operators.setdefault((op, "infix"), {})
+        params.update({"lspace": "mediummathspace", "rspace": "mediummathspace"})
+    operators.names.update(_BINARY_OPS)
+
+    # Rows without a stretchy operator need no height-only layout pass (only stretchy <mo>
+    # children read the row's extent).
+    global _original_height_nostretch
+    original = _original_height_nostretch = mrow.Mrow._get_height_nostretch
+
+    def has_stretchy(line: Any) -> bool:
+        for child in line:
+            for el in child.iter():
+                if el.tag == "mo" or (el.tag == "mi" and elementtext(el) in operators.names):
+                    params = operators.get_params(elementtext(el), el.get("form", "infix"))
+                    if el.get("stretchy", params.get("stretchy", "false")) != "false":
+                        return True
+        return False
+
+    def get_height_nostretch(self: Any, line: Any, **kwargs: Any) -> Any:
+        if not has_stretchy(line):
+            return 0.0, 0.0
+        return original(self, line, **kwargs)
+
+    mrow.Mrow._get_height_nostretch = get_height_nostretch  # type: ignore[method-assign]
+
+    # Glyphs the math font lacks come from a system font for their script.
+    find = MathFont.findglyph
+
+    def findglyph(self: Any, char: str, variant: Any) -> Any:
+        glyph = find(self, char, variant)
+        if glyph.index == 0 and not char.isspace():
+            foreign = _foreign_glyph(self, char)
+            if foreign is None:
+                # No font has it: show the source (Qt's own text has the full system fallback)
+                # rather than a formula with an empty box in it.
+                raise LookupError(f"no glyph for {char!r}")
+            return foreign
+        return glyph
+
+    MathFont.findglyph = findglyph  # type: ignore[method-assign]
+
+
+_foreign_cache: dict[tuple[int, str, float], Any] = {}
+_foreign_scale = 1.0  # set by _render, under _render_lock
+
+
+def _foreign_glyph(mathfont: Any, char: str) -> Any:
+    key = (id(mathfont), char, _foreign_scale)
+    if key in _foreign_cache:
+        return _foreign_cache[key]
+    glyph = None
+    font = _fallback_font(_writing_system(char))
+    if font is not None and font.glyphindex(char):
+        glyph = _scaled_glyph(font.glyph(char), mathfont, _foreign_scale)
+    _foreign_cache[key] = glyph
+    return glyph
+
+
+def _writing_system(char: str) -> QFontDatabase.WritingSystem:
+    ws = QFontDatabase.WritingSystem
+    code = ord(char)
+    if 0x3040 <= code <= 0x30FF:
+        return ws.Japanese
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
+        return ws.Korean
+    if 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF:
+        return ws.SimplifiedChinese
+    return ws.Any
+
+
+@lru_cache(maxsize=8)
+def _fallback_font(writing_system: QFontDatabase.WritingSystem) -> Any:
+    """A ziafont Font built from the tables of the font Qt uses for `writing_system` (ziafont
+    reads files only, and no .ttc collection: it gets the bytes of one font instead)."""
+    from ziafont import Font
+    from ziafont.fontread import FontReader
+
+    if QGuiApplication.instance() is None:
+        return None  # QRawFont needs a GUI application's font database (else Qt aborts)
+    raw = QRawFont.fromFont(QFont(), writing_system)
+    if not raw.isValid():
+        return None
+    tables = {}
+    for tag in (b"head", b"hhea", b"maxp", b"hmtx", b"cmap", b"name", b"loca", b"glyf", b"CFF "):
+        data = bytes(raw.fontTable(tag.decode()).data())
+        if data:
+            tables[tag] = data
+    if not all(t in tables for t in (b"head", b"hhea", b"maxp", b"hmtx", b"cmap")):
+        return None
+    if b"glyf" not in tables and b"CFF " not in tables:
+        return None
+    if b"name" not in tables:
+        tables[b"name"] = struct.pack(">HHH", 0, 0, 6)  # an empty naming table
+    font = Font.__new__(Font)
+    font.fname = Path(f"fallback-{re.sub(r'[^A-Za-z0-9]', '', raw.familyName()) or 'font'}.ttf")
+    font.fontfile = FontReader(_sfnt(tables))
+    font.tables = {}
+    font.features = {}
+    font.info = font._loadfont()
+    font._glyphs = {}
+    font._glyphids = {}
+    return font
+
+
+def _sfnt(tables: dict[bytes, bytes]) -> bytes:
+    """An OpenType file holding `tables` (checksums left 0: nothing here verifies them)."""
+    tags = sorted(tables)
+    flavour = b"OTTO" if b"CFF " in tables else b"\x00\x01\x00\x00"
+    header = flavour + struct.pack(">HHHH", len(tags), 0, 0, 0)
+    offset = 12 + 16 * len(tags)
+    directory, body = b"", b""
+    for tag in tags:
+        data = tables[tag]
+        directory += tag + struct.pack(">III", 0, offset + len(body), len(data))
+        body += data + b"\x00" * (-len(data) % 4)
+    return header + directory + body
+
+
+def _scaled_glyph(glyph: Any, mathfont: Any, scale: float) -> Any:
+    """`glyph` of another font, rescaled to the math font's units (times `scale`) for ziamath."""
+    from ziafont.fonttypes import BBox
+    from ziafont.glyph import SimpleGlyph
+
+    k = scale * mathfont.info.layout.unitsperem / glyph.font.info.layout.unitsperem
+    advance = glyph.font.advance(glyph.index, None) * k
+    b = glyph.bbox
+
+    class ForeignGlyph(SimpleGlyph):  # type: ignore[misc]
+        def advance(self, nextchr: Any = None) -> float:  # type: ignore[override]
+            return float(advance)
+
+        def svgpath(self, x0: float = 0, y0: float = 0, scale_factor: float = 1) -> Any:
+            path = ""
+            for operator in self.operators:
+                segment = operator.path(x0, y0, scale=self.funits_to_points(1, scale_factor) * k)
+                if segment[0] == "M" and path:
+                    path += "Z "
+                path += segment
+            if not path:
+                return None
+            return ET.Element("path", attrib={"d": path + "Z "})
+
+    # An index no math-font table (ssty substitution, stretchy variants) can match.
+    foreign = ForeignGlyph(10_000_000 + glyph.index, glyph.operators,
+                           BBox(b.xmin * k, b.xmax * k, b.ymin * k, b.ymax * k), mathfont)
+    foreign.id = f"fallback_{glyph.index}_{scale:g}"
+    return foreign
