@@ -29,6 +29,28 @@ READY_EVERY_MS = 50
 BUSY_SWITCH_INTERVAL = 0.001  # seconds, while formulas are being rendered
 
 
+class _Busy:
+    """Formulas on their way to any worker; while there are some, the GIL is handed over every
+    millisecond. One count for the process, since the switch interval is the process's."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._idle_interval = sys.getswitchinterval()
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            if self._count == 0 and count > 0:
+                self._idle_interval = sys.getswitchinterval()
+                sys.setswitchinterval(BUSY_SWITCH_INTERVAL)
+            self._count = max(0, self._count + count)
+            if self._count == 0:
+                sys.setswitchinterval(self._idle_interval)
+
+
+_busy = _Busy()
+
+
 class FormulaWorker(QObject):
     """Runs on the formula thread.
 
@@ -42,22 +64,18 @@ class FormulaWorker(QObject):
         super().__init__()
         self._lock = threading.Lock()
         self._outstanding = 0
-        self._idle_interval = sys.getswitchinterval()
 
     def expect(self) -> None:
         """A formula is on its way (called on the GUI thread before it is queued)."""
         with self._lock:
-            if self._outstanding == 0:
-                self._idle_interval = sys.getswitchinterval()
-                sys.setswitchinterval(BUSY_SWITCH_INTERVAL)
             self._outstanding += 1
+        _busy.add(1)
 
     def settle(self) -> None:
         """Nothing more will be rendered (the thread stopped): the usual GIL hand-over again."""
         with self._lock:
-            if self._outstanding:
-                self._outstanding = 0
-                sys.setswitchinterval(self._idle_interval)
+            dropped, self._outstanding = self._outstanding, 0
+        _busy.add(-dropped)
 
     @Slot(object)
     def render(self, key: FormulaKey) -> None:
@@ -68,8 +86,7 @@ class FormulaWorker(QObject):
         finally:
             with self._lock:
                 self._outstanding -= 1
-                if self._outstanding == 0:
-                    sys.setswitchinterval(self._idle_interval)
+            _busy.add(-1)
 
 
 class ThreadedFormulas(Formulas):

@@ -235,7 +235,7 @@ def stream(app: QApplication, tokens: list[str], rate: float, prior: int) -> Run
     wall = time.perf_counter() - began
     answer = view.message_widget("bench-a").answer_view
     run = Run(ticker.late_ms, sink.render_ms, len(answer.markdown()), wall,
-              len(answer._formulas))
+              answer.formula_count())
     view.hide()
     view.deleteLater()
     return run

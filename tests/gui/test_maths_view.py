@@ -40,7 +40,9 @@ def images(document: QTextDocument) -> list[str]:
 
 
 def shown(view: MarkdownView) -> list[FormulaRef]:
-    return [view._formulas[name] for name in images(view.document())]
+    refs = [view.formula(name) for name in images(view.document())]
+    assert all(refs)
+    return [r for r in refs if r is not None]
 
 
 def image_of(view: MarkdownView, ref: FormulaRef) -> QImage:
@@ -185,11 +187,11 @@ def test_a_block_is_not_frozen_while_its_formula_renders(view: MarkdownView,
     assert view.has_pending_maths()
     assert images(view.document()) == []
     assert "$a^2$" in view.document().toPlainText()  # its source, as it streamed in
-    assert view._frozen_len == 0  # the first block waits for its image in the tail
+    assert view.frozen_length() == 0  # the first block waits for its image in the tail
     held.release()
     assert [r.source for r in shown(view)] == ["$a^2$"]
     assert not view.has_pending_maths()
-    assert view._frozen_len > 0  # now it is frozen, image and all
+    assert view.frozen_length() > 0  # now it is frozen, image and all
     view.append_markdown(" and more.\n\nThird $b$.")
     view.finish()
     assert [r.source for r in shown(view)] == ["$a^2$", "$b$"]

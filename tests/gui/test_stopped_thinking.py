@@ -33,7 +33,7 @@ def test_an_answer_that_stops_while_thinking_says_so_and_continues(
 ) -> None:
     engine = LocalEngine(grammar=ENDLESS)
     app = make_app(r1_model, engine=engine)
-    app.chat.max_tokens = 12
+    app.chat.max_tokens = 40  # "Let me think about" takes up to ~20 byte-level tokens
     message_id = send(qtbot, app, "What is 2+2?")
     widget = app.window.chat_view.message_widget(message_id)
     assert widget.content() == ""
@@ -66,7 +66,7 @@ def test_a_saved_answer_that_stopped_while_thinking_offers_continue_when_last(
     qtbot: QtBot, make_app: MakeApp, r1_model: Path
 ) -> None:
     app = make_app(r1_model, grammar=ENDLESS)
-    app.chat.max_tokens = 8
+    app.chat.max_tokens = 40
     first = send(qtbot, app, "What is 2+2?")
     conversation_id = app.chat.conversation_id
     app.chat.open(None)

@@ -406,6 +406,17 @@ class MarkdownView(QTextBrowser):
         elif self._awaiting and self._is_markdown and not self._deferred:
             self.set_markdown(self._source)
 
+    def formula(self, name: str) -> FormulaRef | None:
+        """The formula shown as the image `name` (`math:…`)."""
+        return self._formulas.get(name)
+
+    def formula_count(self) -> int:
+        return len(self._formulas)
+
+    def frozen_length(self) -> int:
+        """While streaming: how much of the source is rendered for good."""
+        return self._frozen_len
+
     def has_pending_maths(self) -> bool:
         """Whether formulas are shown as their source until their images arrive."""
         return self._awaiting
