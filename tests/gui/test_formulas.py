@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.gui.formula_worker import ThreadedFormulas
 from tests.support.maths_corpus import formulas as corpus
-from ui.markdown import formulas
+from ui.markdown import formulas, ziamath_patches
 from ui.markdown.formulas import MISSING, Formula, FormulaKey
 
 pytestmark = pytest.mark.gui
@@ -105,7 +105,7 @@ def test_the_speed_patch_changes_no_output() -> None:
     formulas._ziamath()
     patched = mrow.Mrow._get_height_nostretch
     fast = [formulas._svg(t, d, 16.0)[0] for _, d, t in corpus()]
-    mrow.Mrow._get_height_nostretch = formulas._original_height_nostretch  # type: ignore[method-assign]
+    mrow.Mrow._get_height_nostretch = ziamath_patches.original_height_nostretch  # type: ignore[method-assign]
     try:
         plain = [formulas._svg(t, d, 16.0)[0] for _, d, t in corpus()]
     finally:

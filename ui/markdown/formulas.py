@@ -3,17 +3,11 @@ Python, with the STIX Two Math font it ships) and writes SVG 1.1; QtSvg paints i
 the screen's device pixel ratio, tinted with the text colour and padded so that, placed with
 `vertical-align: middle`, the formula's baseline sits on the text's (see `Formula`).
 
-Fixes to ziamath 0.13, applied on first use and each checked by the tests:
-  * `config.svg2 = False`: QtSvg cannot draw SVG 2's `<symbol>` + `<use href>` (every glyph would
-    be missing, only rules and boxes left).
-  * Characters the math font lacks (Chinese in `\text{面积}`, Japanese, Korean) come from the
-    system font Qt picks for their script (QRawFont's tables, so TrueType collections such as
-    Microsoft YaHei, PingFang or Noto CJK work); one that no font has makes the formula fail.
-  * Speed: ziamath lays every row out twice at every nesting level (once without stretchy
-    operators, to measure); the first pass is skipped for rows with none, which gives
-    byte-identical SVG about twice as fast.
-  * Spacing: ×, ∩, ∪ … get TeX's binary-operator space; `\det A` a thin space; `\implies` and
-    `\iff` TeX's `\;` around them.
+ziamath is set up on first use: `config.svg2 = False` (QtSvg cannot draw SVG 2's `<symbol>` +
+`<use href>`: every glyph would be missing), the fixes in `ui.markdown.ziamath_patches` (Chinese
+in `\text{}` from a system font, a layout shortcut, operator spacing), and a few rewrites of what
+models write (`\det A` gets a thin space, `\implies` and `\iff` TeX's `\;` around them,
+`\dfrac` is `\frac`).
 
 A formula that cannot be set gives None: the view shows its source in code style. Results (and
 failures) are kept in an LRU cache bounded by bytes, safe to share between threads, so a view
@@ -27,7 +21,6 @@ from __future__ import annotations
 import inspect
 import math
 import re
-import struct
 import threading
 import warnings
 import xml.etree.ElementTree as ET
@@ -35,12 +28,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QImage, QPainter, QRawFont
+from PySide6.QtGui import QColor, QImage, QPainter
 
+from ui.markdown import ziamath_patches
 from ui.markdown.render import FormulaKey
 
 __all__ = ["MISSING", "Formula", "FormulaKey", "Formulas", "Looked", "cached", "formulas",
@@ -212,9 +205,8 @@ def _render(key: FormulaKey) -> Formula | None:
     if not latex or len(latex) > MAX_CHARS or _fence_depth(latex) > MAX_FENCE_DEPTH:
         return None
     math_px = min(max(key.x_height / STIX_X_HEIGHT, key.font_px), 1.25 * key.font_px)
-    global _foreign_scale
     with _render_lock:
-        _foreign_scale = key.font_px / math_px
+        ziamath_patches.foreign_scale = key.font_px / math_px
         try:
             svg, width, height, depth = _svg(latex, key.display, math_px)
         except _parse_errors():
@@ -246,7 +238,7 @@ def _ziamath() -> Any:
             warnings.simplefilter("ignore")
             import ziamath
         ziamath.config.svg2 = False
-        _patch()
+        ziamath_patches.apply()
         _zm = ziamath
     return _zm
 
@@ -335,165 +327,3 @@ def _paint(svg: str, width: float, height: float, depth: float, color: str, dpr:
     image.setDevicePixelRatio(dpr)
     return Formula(image=image, width=image.width() / dpr, height=image.height() / dpr,
                    depth=depth + bottom)
-
-
-# -- fixes to ziamath 0.13 --------------------------------------------------------------------------
-
-_BINARY_OPS = "×∩∪∖⊕⊗⊙∘÷∧∨⊓⊔⋅∗⋆"
-_original_height_nostretch: Any = None  # ziamath's own (the tests compare with it)
-
-
-def _patch() -> None:
-    from ziamath import operators
-    from ziamath.mathfont import MathFont
-    from ziamath.nodes import mrow
-    from ziamath.nodes.nodetools import elementtext
-
-    for op in _BINARY_OPS:
-        params = operators.operators.setdefault((op, "infix"), {})
-        params.update({"lspace": "mediummathspace", "rspace": "mediummathspace"})
-    operators.names.update(_BINARY_OPS)
-
-    # Rows without a stretchy operator need no height-only layout pass (only stretchy <mo>
-    # children read the row's extent).
-    global _original_height_nostretch
-    original = _original_height_nostretch = mrow.Mrow._get_height_nostretch
-
-    def has_stretchy(line: Any) -> bool:
-        for child in line:
-            for el in child.iter():
-                if el.tag == "mo" or (el.tag == "mi" and elementtext(el) in operators.names):
-                    params = operators.get_params(elementtext(el), el.get("form", "infix"))
-                    if el.get("stretchy", params.get("stretchy", "false")) != "false":
-                        return True
-        return False
-
-    def get_height_nostretch(self: Any, line: Any, **kwargs: Any) -> Any:
-        if not has_stretchy(line):
-            return 0.0, 0.0
-        return original(self, line, **kwargs)
-
-    mrow.Mrow._get_height_nostretch = get_height_nostretch  # type: ignore[method-assign]
-
-    # Glyphs the math font lacks come from a system font for their script.
-    find = MathFont.findglyph
-
-    def findglyph(self: Any, char: str, variant: Any) -> Any:
-        glyph = find(self, char, variant)
-        if glyph.index == 0 and not char.isspace():
-            foreign = _foreign_glyph(self, char)
-            if foreign is None:
-                # No font has it: show the source (Qt's own text has the full system fallback)
-                # rather than a formula with an empty box in it.
-                raise LookupError(f"no glyph for {char!r}")
-            return foreign
-        return glyph
-
-    MathFont.findglyph = findglyph  # type: ignore[method-assign]
-
-
-_foreign_cache: dict[tuple[int, str, float], Any] = {}
-_foreign_scale = 1.0  # set by _render, under _render_lock
-
-
-def _foreign_glyph(mathfont: Any, char: str) -> Any:
-    key = (id(mathfont), char, _foreign_scale)
-    if key in _foreign_cache:
-        return _foreign_cache[key]
-    glyph = None
-    font = _fallback_font(_writing_system(char))
-    if font is not None and font.glyphindex(char):
-        glyph = _scaled_glyph(font.glyph(char), mathfont, _foreign_scale)
-    _foreign_cache[key] = glyph
-    return glyph
-
-
-def _writing_system(char: str) -> QFontDatabase.WritingSystem:
-    ws = QFontDatabase.WritingSystem
-    code = ord(char)
-    if 0x3040 <= code <= 0x30FF:
-        return ws.Japanese
-    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
-        return ws.Korean
-    if 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF:
-        return ws.SimplifiedChinese
-    return ws.Any
-
-
-@lru_cache(maxsize=8)
-def _fallback_font(writing_system: QFontDatabase.WritingSystem) -> Any:
-    """A ziafont Font built from the tables of the font Qt uses for `writing_system` (ziafont
-    reads files only, and no .ttc collection: it gets the bytes of one font instead)."""
-    from ziafont import Font
-    from ziafont.fontread import FontReader
-
-    if QGuiApplication.instance() is None:
-        return None  # QRawFont needs a GUI application's font database (else Qt aborts)
-    raw = QRawFont.fromFont(QFont(), writing_system)
-    if not raw.isValid():
-        return None
-    tables = {}
-    for tag in (b"head", b"hhea", b"maxp", b"hmtx", b"cmap", b"name", b"loca", b"glyf", b"CFF "):
-        data = bytes(raw.fontTable(tag.decode()).data())
-        if data:
-            tables[tag] = data
-    if not all(t in tables for t in (b"head", b"hhea", b"maxp", b"hmtx", b"cmap")):
-        return None
-    if b"glyf" not in tables and b"CFF " not in tables:
-        return None
-    if b"name" not in tables:
-        tables[b"name"] = struct.pack(">HHH", 0, 0, 6)  # an empty naming table
-    font = Font.__new__(Font)
-    font.fname = Path(f"fallback-{re.sub(r'[^A-Za-z0-9]', '', raw.familyName()) or 'font'}.ttf")
-    font.fontfile = FontReader(_sfnt(tables))
-    font.tables = {}
-    font.features = {}
-    font.info = font._loadfont()
-    font._glyphs = {}
-    font._glyphids = {}
-    return font
-
-
-def _sfnt(tables: dict[bytes, bytes]) -> bytes:
-    """An OpenType file holding `tables` (checksums left 0: nothing here verifies them)."""
-    tags = sorted(tables)
-    flavour = b"OTTO" if b"CFF " in tables else b"\x00\x01\x00\x00"
-    header = flavour + struct.pack(">HHHH", len(tags), 0, 0, 0)
-    offset = 12 + 16 * len(tags)
-    directory, body = b"", b""
-    for tag in tags:
-        data = tables[tag]
-        directory += tag + struct.pack(">III", 0, offset + len(body), len(data))
-        body += data + b"\x00" * (-len(data) % 4)
-    return header + directory + body
-
-
-def _scaled_glyph(glyph: Any, mathfont: Any, scale: float) -> Any:
-    """`glyph` of another font, rescaled to the math font's units (times `scale`) for ziamath."""
-    from ziafont.fonttypes import BBox
-    from ziafont.glyph import SimpleGlyph
-
-    k = scale * mathfont.info.layout.unitsperem / glyph.font.info.layout.unitsperem
-    advance = glyph.font.advance(glyph.index, None) * k
-    b = glyph.bbox
-
-    class ForeignGlyph(SimpleGlyph):  # type: ignore[misc]
-        def advance(self, nextchr: Any = None) -> float:  # type: ignore[override]
-            return float(advance)
-
-        def svgpath(self, x0: float = 0, y0: float = 0, scale_factor: float = 1) -> Any:
-            path = ""
-            for operator in self.operators:
-                segment = operator.path(x0, y0, scale=self.funits_to_points(1, scale_factor) * k)
-                if segment[0] == "M" and path:
-                    path += "Z "
-                path += segment
-            if not path:
-                return None
-            return ET.Element("path", attrib={"d": path + "Z "})
-
-    # An index no math-font table (ssty substitution, stretchy variants) can match.
-    foreign = ForeignGlyph(10_000_000 + glyph.index, glyph.operators,
-                           BBox(b.xmin * k, b.xmax * k, b.ymin * k, b.ymax * k), mathfont)
-    foreign.id = f"fallback_{glyph.index}_{scale:g}"
-    return foreign

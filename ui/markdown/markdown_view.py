@@ -44,6 +44,7 @@ from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from ui.markdown import formulas
 from ui.markdown.blocks import stable_boundary
+from ui.markdown.copy_text import selection_text
 from ui.markdown.render import (
     COPY_SCHEME,
     MATH_SCHEME,
@@ -63,7 +64,6 @@ log = logging.getLogger(__name__)
 # An open block longer than this (a paragraph that never ends) is shown as plain text until it
 # completes: re-parsing Markdown on every update would cost more the longer it grows.
 LONG_TAIL = 4000
-OBJECT_REPLACEMENT = "\ufffc"  # what an image is in a QTextDocument's text
 
 
 class MarkdownView(QTextBrowser):
@@ -428,33 +428,12 @@ class MarkdownView(QTextBrowser):
         if not self._formulas or not cursor.hasSelection():
             return super().createMimeDataFromSelection()
         mime = QMimeData()
-        mime.setText(self._selection_text(cursor))
+        mime.setText(selection_text(cursor, self._formula_source))
         return mime
 
-    def _selection_text(self, cursor: QTextCursor) -> str:
-        doc = self.document()
-        start, end = cursor.selectionStart(), cursor.selectionEnd()
-        out: list[str] = []
-        block = doc.findBlock(start)
-        while block.isValid() and block.position() <= end:
-            if out:
-                out.append("\n")
-            pieces = block.begin()
-            while not pieces.atEnd():
-                fragment = pieces.fragment()
-                first = max(fragment.position(), start)
-                last = min(fragment.position() + fragment.length(), end)
-                if first < last:
-                    text = fragment.text()[first - fragment.position():last - fragment.position()]
-                    char_format = fragment.charFormat()
-                    if char_format.isImageFormat():
-                        ref = self._formulas.get(char_format.toImageFormat().name())
-                        if ref is not None:
-                            text = text.replace(OBJECT_REPLACEMENT, ref.source)
-                    out.append(text)
-                pieces += 1
-            block = block.next()
-        return "".join(out).replace("\u2029", "\n").replace("\u2028", "\n")
+    def _formula_source(self, name: str) -> str | None:
+        ref = self._formulas.get(name)
+        return ref.source if ref is not None else None
 
     @Slot(QUrl)
     def _on_anchor_clicked(self, url: QUrl) -> None:
