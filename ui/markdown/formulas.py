@@ -18,12 +18,10 @@ renders on the spot (tests, benchmarks); the app installs one that renders on a 
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
 import threading
 import warnings
-import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
@@ -33,7 +31,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from ui.markdown import ziamath_patches
 from ui.markdown.render import FormulaKey
 
 __all__ = ["MISSING", "Formula", "FormulaKey", "Formulas", "Looked", "cached", "formulas",
@@ -205,6 +202,8 @@ def _render(key: FormulaKey) -> Formula | None:
     if not latex or len(latex) > MAX_CHARS or _fence_depth(latex) > MAX_FENCE_DEPTH:
         return None
     math_px = min(max(key.x_height / STIX_X_HEIGHT, key.font_px), 1.25 * key.font_px)
+    from ui.markdown import ziamath_patches  # with ziamath, on the first formula
+
     with _render_lock:
         ziamath_patches.foreign_scale = key.font_px / math_px
         try:
@@ -220,6 +219,9 @@ def _parse_errors() -> tuple[type[BaseException], ...]:
     """What latex2mathml and ziamath raise for LaTeX they cannot set, as measured on 1,500 random
     formulas: latex2mathml's own errors, and a few builtins its parser and ziamath's layout let
     escape (ziamath checks its input with `assert`)."""
+    import inspect
+    import xml.etree.ElementTree as ET
+
     from latex2mathml import exceptions
 
     own = tuple(c for _, c in inspect.getmembers(exceptions, inspect.isclass)
@@ -237,6 +239,8 @@ def _ziamath() -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import ziamath
+        from ui.markdown import ziamath_patches
+
         ziamath.config.svg2 = False
         ziamath_patches.apply()
         _zm = ziamath
