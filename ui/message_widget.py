@@ -121,6 +121,8 @@ class MessageWidget(QWidget):
         if message.reasoning or message.thinking_seconds is not None:
             panel = self._ensure_reasoning_panel()
             panel.set_reasoning(message.reasoning, message.thinking_seconds)
+            if message.can_continue:
+                panel.set_expanded(True)  # stopped while thinking: the thinking is all there is
         self.pending_label = QLabel(self.tr("…"), self)
         self.pending_label.setObjectName("messagePending")
         self.pending_label.setVisible(message.state == MessageState.STREAMING

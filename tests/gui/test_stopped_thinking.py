@@ -73,6 +73,7 @@ def test_a_saved_answer_that_stopped_while_thinking_offers_continue_when_last(
     app.chat.open(conversation_id)  # as after a restart: from the database
     reopened = app.window.chat_view.message_widget(first)
     assert reopened.notice() == STOPPED and reopened.can_continue()
+    assert reopened.reasoning_panel is not None and reopened.reasoning_panel.is_expanded()
 
     second = send(qtbot, app, "And 3+3?")
     assert not app.window.chat_view.message_widget(first).can_continue()  # only the last
