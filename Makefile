@@ -38,7 +38,7 @@ translations: $(STAMP)
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=tests/screenshots QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
 	  tests/gui/test_screenshots.py tests/gui/test_chinese_ui.py tests/gui/test_versions.py \
-	  tests/gui/test_attach_files.py tests/gui/test_presets.py
+	  tests/gui/test_attach_files.py tests/gui/test_presets.py tests/gui/test_maths_app.py
 
 # ruff (with the error-policy rules BLE and TRY, see pyproject.toml) and mypy, strict for the backend.
 lint: $(STAMP)

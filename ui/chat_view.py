@@ -39,11 +39,14 @@ class ChatView(QScrollArea):
         regenerate_requested(str): the user asked to write this assistant message again (its id).
         edit_requested(str, str): the user edited a message of theirs and resends it (id, text).
         version_requested(str, int): show another version of a message (id, -1 or +1).
+        continue_requested(str): the user asked the last answer, which stopped while thinking,
+            to go on (its id).
     """
 
     regenerate_requested = Signal(str)
     edit_requested = Signal(str, str)
     version_requested = Signal(str, int)
+    continue_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, clock: Clock = time.monotonic) -> None:
         super().__init__(parent)
@@ -111,6 +114,8 @@ class ChatView(QScrollArea):
             eager_from = len(messages) - EAGER_MESSAGES
             for index in range(cut, len(messages)):
                 widget = self._build(messages[index], defer_render=index < eager_from)
+                widget.set_can_continue(messages[index].can_continue
+                                        and index == len(messages) - 1)  # the last answer only
                 self._list.insertWidget(self._list.count() - 1, widget)
                 widget.show()
         finally:
@@ -120,6 +125,8 @@ class ChatView(QScrollArea):
 
     def add_message(self, message: MessageView) -> None:
         """Append one message; the user's own new message always brings the view down."""
+        for earlier in self._widgets.values():
+            earlier.set_can_continue(False)  # only the last answer can go on
         widget = self._build(message)
         self._list.insertWidget(self._list.count() - 1, widget)
         widget.show()
@@ -174,6 +181,7 @@ class ChatView(QScrollArea):
         widget.regenerate_requested.connect(self.regenerate_requested)
         widget.edit_requested.connect(self.edit_requested)
         widget.version_requested.connect(self.version_requested)
+        widget.continue_requested.connect(self.continue_requested)
         self._widgets[message.id] = widget
         return widget
 
@@ -228,10 +236,16 @@ class ChatView(QScrollArea):
             widget.append_answer(text)
 
     def finish_message(self, message_id: str, *, state: MessageState, stats_text: str = "",
-                       notice: str = "", thinking_seconds: float | None = None) -> None:
+                       notice: str = "", thinking_seconds: float | None = None,
+                       can_continue: bool = False) -> None:
         if (widget := self._find(message_id)) is not None:
             widget.finish(state, stats_text=stats_text, notice=notice,
-                          thinking_seconds=thinking_seconds)
+                          thinking_seconds=thinking_seconds, can_continue=can_continue)
+
+    def resume_message(self, message_id: str) -> None:
+        """A finished answer is written further (Continue): it streams again."""
+        if (widget := self._find(message_id)) is not None:
+            widget.resume()
 
     def _find(self, message_id: str) -> MessageWidget | None:
         widget = self._widgets.get(message_id)

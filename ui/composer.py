@@ -102,6 +102,10 @@ class Composer(QFrame):
     def set_ready(self, ready: bool, reason: str = "") -> None:
         """Whether a message can be sent now (a model is loaded); `reason` says why not."""
         self.input.setPlaceholderText(self.tr("Message DeepSeek") if ready else reason)
+        # QPlainTextEdit repaints only when the placeholder appears or disappears, not when a
+        # shown one changes its text: without this the box reads "Loading the model…" until
+        # the next paint (a key press, a resize).
+        self.input.viewport().update()
         self.send.setProperty("ready", ready)
         self._ready = ready
         self._update_send()

@@ -72,6 +72,10 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self._build_menus()
         self.show_chat(False)
+        # Typing goes to the message box from the start. Without a focus widget Qt gives the
+        # focus to the first control in tab order (New chat): the first word typed was lost
+        # there, and the space after it clicked the button.
+        self.composer.input.setFocus()
 
     def _build_menus(self) -> None:
         menu = self.menuBar()

@@ -3,7 +3,7 @@
 A user message is plain text in a tinted bubble on the right, with Copy and Edit (Edit turns the
 bubble into an inline editor: Save & resend emits `edit_requested`). An assistant message is an
 optional ReasoningPanel, the answer as Markdown, a notice line (stopped, interrupted, error) and an
-action row: Copy, Regenerate and the stats text. The row appears when the message is finished;
+action row: Copy, Regenerate, Continue (an answer that stopped while thinking) and the stats text. The row appears when the message is finished;
 while any answer is being generated Regenerate and Edit are disabled (`set_generating`).
 A message with several versions (regenerated, or edited and resent) shows "‹ 2/3 ›" in its row
 (`version_requested`); a user's attached files show as chips above the bubble.
@@ -43,11 +43,14 @@ class MessageWidget(QWidget):
         regenerate_requested(str): Regenerate clicked on this assistant message (its id).
         edit_requested(str, str): an edited user message was saved (its id, the new text).
         version_requested(str, int): show another version of this message (its id, -1 or +1).
+        continue_requested(str): Continue clicked: write on this answer that stopped while
+            thinking (its id).
     """
 
     regenerate_requested = Signal(str)
     edit_requested = Signal(str, str)
     version_requested = Signal(str, int)
+    continue_requested = Signal(str)
 
     def __init__(self, message: MessageView, parent: QWidget | None = None, *,
                  clock: Clock = time.monotonic, keep_reasoning_expanded: bool = False,
@@ -63,6 +66,7 @@ class MessageWidget(QWidget):
         self._answer_started = bool(message.content)
         self.reasoning_panel: ReasoningPanel | None = None
         self.regenerate_button: QToolButton | None = None
+        self.continue_button: QToolButton | None = None
         self.edit_button: QToolButton | None = None
         self.editor: MessageEditor | None = None
         self.pending_label: QLabel | None = None
@@ -131,6 +135,8 @@ class MessageWidget(QWidget):
         if message.reasoning or message.thinking_seconds is not None:
             panel = self._ensure_reasoning_panel()
             panel.set_reasoning(message.reasoning, message.thinking_seconds)
+            if message.can_continue:
+                panel.set_expanded(True)  # stopped while thinking: the thinking is all there is
         self.pending_label = QLabel(self.tr("…"), self)
         self.pending_label.setObjectName("messagePending")
         self.pending_label.setVisible(message.state == MessageState.STREAMING
@@ -147,8 +153,13 @@ class MessageWidget(QWidget):
                                                      self.tr("Write this answer again"))
         self.regenerate_button.clicked.connect(self._on_regenerate_clicked)
         row.addWidget(self.version_switcher)
+        self.continue_button = self._action_button(
+            self.tr("Continue"), self.tr("Let the model go on thinking, then answer"))
+        self.continue_button.clicked.connect(self._on_continue_clicked)
+        self.continue_button.setVisible(message.can_continue)
         row.addWidget(self.copy_button)
         row.addWidget(self.regenerate_button)
+        row.addWidget(self.continue_button)
         row.addSpacing(8)
         row.addWidget(self.stats_label)
         row.addStretch(1)
@@ -229,8 +240,26 @@ class MessageWidget(QWidget):
             self.answer_view.show()
         self.answer_view.append_markdown(text)
 
+    def resume(self) -> None:
+        """The answer is written further (Continue): streaming again, its reasoning live."""
+        self._state = MessageState.STREAMING
+        self._set_notice("", self._state)
+        self.stats_label.hide()
+        self.action_row.hide()
+        self.set_can_continue(False)
+        self._ensure_reasoning_panel().resume()
+        self._apply_generating()
+
+    def set_can_continue(self, can: bool) -> None:
+        """Offer Continue (an answer that stopped while thinking, and the last one)."""
+        if self.continue_button is not None:
+            self.continue_button.setVisible(can)
+
+    def can_continue(self) -> bool:
+        return self.continue_button is not None and not self.continue_button.isHidden()
+
     def finish(self, state: MessageState, *, stats_text: str = "", notice: str = "",
-               thinking_seconds: float | None = None) -> None:
+               thinking_seconds: float | None = None, can_continue: bool = False) -> None:
         self._state = state
         if self.reasoning_panel is not None:
             self.reasoning_panel.stop(fold=False)
@@ -241,6 +270,7 @@ class MessageWidget(QWidget):
         self.stats_label.setText(stats_text)
         self.stats_label.setVisible(bool(stats_text))
         self._set_notice(notice, state)
+        self.set_can_continue(can_continue)
         self.action_row.show()
         self._apply_generating()
 
@@ -254,7 +284,7 @@ class MessageWidget(QWidget):
             self.reasoning_panel.set_keep_expanded(keep)
 
     def _apply_generating(self) -> None:
-        for button in (self.regenerate_button, self.edit_button):
+        for button in (self.regenerate_button, self.continue_button, self.edit_button):
             if button is not None:
                 button.setEnabled(not self._generating)
         if self.editor is not None:
@@ -345,3 +375,7 @@ class MessageWidget(QWidget):
     def _on_version_step_requested(self, step: int) -> None:
         if not self._generating:
             self.version_requested.emit(self._id, step)
+    @Slot()
+    def _on_continue_clicked(self) -> None:
+        if not self._generating:
+            self.continue_requested.emit(self._id)

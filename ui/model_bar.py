@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QStyledItemDelegate,
     QToolButton,
     QWidget,
 )
@@ -48,6 +49,12 @@ class ModelBar(QFrame):
         self.picker.setObjectName("modelPicker")
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.picker.setMinimumWidth(220)
+        # Shown while no model answers: an installed model is never shown as if chosen.
+        self.picker.setPlaceholderText(self.tr("Choose a model"))
+        # A list view item delegate, not the default menu-like one: that one paints the current
+        # item with the picker's own stylesheet background and the highlight's text colour, so
+        # on X11 the list opened as an empty white box. This one follows the ::item rules.
+        self.picker.setItemDelegate(QStyledItemDelegate(self.picker))
         self.open_file = QToolButton(self)
         self.open_file.setText(self.tr("Open file…"))
         self.open_file.setToolTip(self.tr("Load a GGUF model file from disk"))
@@ -80,6 +87,8 @@ class ModelBar(QFrame):
         self.open_file.clicked.connect(self.open_file_requested)
 
     def set_models(self, choices: Sequence[ModelChoice], current: str | None) -> None:
+        """The models to choose from; `current` is the one answering (or loading), None: none,
+        and the picker then says "Choose a model" instead of naming one."""
         blocked = self.picker.blockSignals(True)
         self.picker.clear()
         if not choices:
@@ -91,7 +100,7 @@ class ModelBar(QFrame):
         if current and index < 0:  # a file opened from disk, not in the library
             self.picker.addItem(current.rsplit("/", 1)[-1], current)
             index = self.picker.count() - 1
-        self.picker.setCurrentIndex(max(index, 0))
+        self.picker.setCurrentIndex(index if choices or current else 0)
         self.picker.blockSignals(blocked)
 
     def current_key(self) -> str:

@@ -133,6 +133,19 @@ class ReasoningPanel(QFrame):
         self._set_expanded(True)
         self._refresh()
 
+    def resume(self) -> None:
+        """The model goes on thinking (Continue): live again, its time running on from the
+        time it had, the text streaming on below what it wrote."""
+        already = self._seconds or 0.0
+        self._live = True
+        self._started_at = self._clock() - already
+        self._seconds = None
+        self._timer.start()
+        self._set_expanded(True)
+        if self.view is not None:
+            self.view.resume_streaming()
+        self._refresh()
+
     def append(self, text: str) -> None:
         if not self._live and self._started_at is None:
             self.begin()

@@ -178,6 +178,12 @@ QMainWindow, #center {{ background: {c.window}; }}
 #planLine[error="true"] {{ color: {c.danger}; }}
 QComboBox#modelPicker {{ padding: 4px 10px; border: 1px solid {c.border}; border-radius: 8px;
     background: {c.window}; font-weight: 600; }}
+QComboBox#modelPicker QAbstractItemView {{ background: {c.window}; color: {c.text};
+    border: 1px solid {c.border}; outline: none; padding: 4px; }}
+QComboBox#modelPicker QAbstractItemView::item {{ padding: 6px 10px; border-radius: 6px;
+    color: {c.text}; }}
+QComboBox#modelPicker QAbstractItemView::item:selected {{ background: {c.selection};
+    color: {c.text}; }}
 #modelBar QToolButton {{ border: 1px solid {c.border}; border-radius: 8px; padding: 4px 10px;
     background: {c.window}; }}
 #modelBar QToolButton:hover {{ border-color: {c.accent}; }}

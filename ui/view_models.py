@@ -29,6 +29,7 @@ class MessageView:
     version: int = 1
     versions: int = 1
     attachments: tuple[Attachment, ...] = ()
+    can_continue: bool = False  # it stopped while thinking: offer Continue
 
     @property
     def is_user(self) -> bool:

@@ -14,7 +14,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
-from app.gui.chat_controller import ChatController
+from app.gui.chat.chat_controller import ChatController
+from app.gui.chat.formula_worker import ThreadedFormulas
 from app.gui.generation_worker import GenerationThread, GenerationWorker
 from app.gui.model_controller import ModelController
 from app.gui.translations import install_translations, prefer_simplified_chinese_fonts
@@ -29,6 +30,7 @@ from backend.remote.connections import Connection, load_connections, save_connec
 from backend.settings import Settings, load_settings, save_settings
 from backend.store.conversations import ConversationStore
 from ui.main_window import MainWindow
+from ui.markdown.formulas import use_formulas
 from ui.theme import apply_theme
 
 if TYPE_CHECKING:
@@ -55,6 +57,9 @@ class AppController(QObject):
             paths.kv_snapshots, disk_cap=disk_cap_for(paths.kv_snapshots,
                                                       self.settings.kv_snapshot_gib),
             ram_cap=default_ram_cap(), enabled=self.settings.kv_snapshots)
+        # Maths in the chat is rendered on a thread of its own (ziamath is slow, pure Python).
+        self.formulas = ThreadedFormulas()
+        use_formulas(self.formulas)
         self.generation = generation or GenerationThread(GenerationWorker(LocalEngine()))
         self.generation.worker.engine.snapshots = self.snapshots  # before its first load
         self.window = MainWindow()
@@ -231,15 +236,15 @@ class AppController(QObject):
     def open_model_manager(self, family: str | None) -> None:
         from app.gui.downloads.download_controller import open_download_dialog
 
-        open_download_dialog(self.window, self.downloads, family)
+        open_download_dialog(self.window, self.downloads, family, self.models)
 
     @Slot(str)
     def _on_downloads_token_entered(self, token: str) -> None:
         self.update_settings(replace(self.settings, hf_token=token))
 
     @Slot(str)
-    def _on_downloads_model_installed(self, _path: str) -> None:
-        self.models.refresh()
+    def _on_downloads_model_installed(self, path: str) -> None:
+        self.models.load_downloaded(path)  # loaded at once when nothing else answers
 
     @Slot()
     def _on_settings(self) -> None:
@@ -270,6 +275,9 @@ class AppController(QObject):
             log.warning("downloads did not stop within 2 s")
         if not self.generation.shutdown(timeout_ms=2000):
             log.warning("the generation thread did not stop within 2 s")
+        use_formulas(None)
+        if not self.formulas.shutdown(timeout_ms=2000):
+            log.warning("the formula thread did not stop within 2 s")
         # The last conversation's KV cache is written by the store's own thread, after the
         # window is gone: the process waits for it, the user does not.
         self.store.close()

@@ -137,7 +137,9 @@ class ModelController(QObject):
             choices.append(current.choice())
         choices += [ModelChoice(str(c.engine), f"☁ {c.label}", c.endpoint.url())
                     for c in self.connections]
-        key = str(self.remote.engine) if self.remote else current.key if current else None
+        # The picker names the model that answers (or is loading), never one merely installed.
+        key = (str(self.remote.engine) if self.remote else current.key if current
+               else self.loading.key if self.loading else None)
         self.window.model_bar.set_models(choices, key)
 
     # -- remote connections ---------------------------------------------------------------------
@@ -189,6 +191,31 @@ class ModelController(QObject):
     def library_model(self, key: str) -> LibraryModel | None:
         return next((m for m in self.library.models() if str(m.path) == key), None)
 
+    def installed_keys(self) -> dict[tuple[str, str], str]:
+        """The hub models installed here and loadable: (repo, quant) → the key to load."""
+        keys = {m.key for m in self.installed}
+        try:
+            models = self.library.models()
+        except (AppError, OSError) as exc:
+            log.warning("could not list installed models: %s", exc)
+            return {}
+        return {(m.repo, m.quant): str(m.path) for m in models
+                if m.repo and m.quant and str(m.path) in keys}
+
+    def loaded_key(self) -> str | None:
+        """The local model loaded now, or being loaded."""
+        model = self.loaded_model() or self.loading
+        return model.key if model else None
+
+    def load_downloaded(self, path: str) -> None:
+        """A download finished: re-scan, and load it if nothing answers or loads yet."""
+        self.refresh()
+        if self.ready() or self.loading is not None:
+            return
+        target = Path(path).resolve()
+        key = next((m.key for m in self.installed if Path(m.key).resolve() == target), path)
+        self.load(key)
+
     # -- loading ------------------------------------------------------------------------------
 
     def load(self, key: str) -> None:
@@ -202,6 +229,7 @@ class ModelController(QObject):
         self.loading = model
         self.loaded = None
         self._load_fraction = 0.0
+        self._show_choices()
         self._update_ready()
         if self.remote is None:  # with a server answering, the local model loads quietly
             self.window.model_bar.show_loading(info.label, 0.0)
@@ -245,12 +273,14 @@ class ModelController(QObject):
     def _on_worker_load_failed(self, message: str) -> None:
         self.loading = None
         self.window.model_bar.show_message(message, error=True)
+        self._show_choices()
         self._update_ready()
 
     @Slot()
     def _on_worker_load_cancelled(self) -> None:
         self.loading = None
         self.window.model_bar.show_message(self.tr("Loading cancelled."))
+        self._show_choices()
         self._update_ready()
 
     @Slot()
@@ -259,10 +289,16 @@ class ModelController(QObject):
             self.loaded = None
             if self.remote is None:
                 self.window.model_bar.show_message(self.tr("No model loaded."))
+            self._show_choices()
             self._update_ready()
 
     @Slot(str)
     def _on_bar_model_chosen(self, key: str) -> None:
+        self.choose(key)
+
+    def choose(self, key: str) -> None:
+        """The user chose `key` (in the picker or the model manager): a connection, or a local
+        model to load unless it is loaded."""
         connection = self.connection(EngineRef.parse(key))
         if connection is not None or self.remote is not None:
             if connection != self.remote:

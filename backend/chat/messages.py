@@ -105,3 +105,6 @@ class ChatRequest:
     # The conversation this answers, if it is saved: the engine files its KV snapshot under it
     # (deleted with the conversation).
     conversation_id: str | None = None
+    # The reasoning of an answer that stopped while thinking: the model goes on from its end,
+    # inside the think block ("Continue"). Empty: a new answer.
+    continue_reasoning: str = ""

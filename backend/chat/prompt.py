@@ -91,8 +91,22 @@ def build_prompt(
     chat_template: str | None,
     bos_token: str,
     eos_token: str,
+    continue_reasoning: str = "",
 ) -> Prompt:
-    """Render `messages` for `family`'s model, ending where its answer (or reasoning) begins."""
+    """Render `messages` for `family`'s model, ending where its answer (or reasoning) begins.
+
+    `continue_reasoning` (an answer that stopped while thinking) is appended inside the opened
+    think block, so the model goes on from where it stopped.
+    """
+    if continue_reasoning:
+        prompt = build_prompt(messages, family, deep_thinking=True, chat_template=chat_template,
+                              bos_token=bos_token, eos_token=eos_token)
+        if not prompt.starts_in_reasoning:
+            raise ThinkingUnsupportedError(translate(
+                "Prompting", "{model} cannot go on thinking: it does not reason step by step. "
+                "Regenerate the answer instead.").format(model=family.label))
+        return Prompt(text=prompt.text + continue_reasoning, starts_in_reasoning=True,
+                      thinking=True)
     if not messages:
         raise TemplateError(translate(
             "Prompting", "There is no message to answer yet. Write a message first."

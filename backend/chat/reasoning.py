@@ -34,14 +34,16 @@ class ReasoningSplitter:
         "_tag_hold",
     )
 
-    def __init__(self, *, starts_in_reasoning: bool) -> None:
+    def __init__(self, *, starts_in_reasoning: bool, resumed: bool = False) -> None:
+        """`resumed`: the output goes on from reasoning already shown (the prompt ends with
+        it), so its first piece is neither the start of the output nor of a section."""
         self._in_reasoning = starts_in_reasoning
         # The prompt already opened the block when starts_in_reasoning, so it counts as opened.
         self._saw_reasoning = starts_in_reasoning
         # Only whitespace so far: a leading `<think>` (new block, or R1's duplicate) may follow.
-        self._at_output_start = True
+        self._at_output_start = not resumed
         # The current section has produced nothing yet, so its leading whitespace is dropped.
-        self._at_section_start = True
+        self._at_section_start = not resumed
         # A suffix that may still grow into a tag; shorter than CLOSE_TAG, so O(1) to re-prepend.
         self._tag_hold = ""
         # Reasoning whitespace waiting to learn whether `</think>` follows (then it is dropped).

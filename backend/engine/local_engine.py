@@ -218,9 +218,11 @@ class LocalEngine:
         prompt = build_prompt(
             request.messages, info.family, deep_thinking=request.deep_thinking,
             chat_template=info.chat_template, bos_token=info.bos_token, eos_token=info.eos_token,
+            continue_reasoning=request.continue_reasoning,
         )
         sampling = request.sampling or default_sampling(info.family.family)
-        splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning)
+        splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning,
+                                     resumed=bool(request.continue_reasoning))
         for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
                                   seed=request.seed, grammar=grammar or self.grammar,
                                   cancel=cancel, conversation=request.conversation_id):

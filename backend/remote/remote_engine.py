@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from backend.chat.attachments import user_turn
 from backend.chat.events import Finished, FinishReason, GenerationStats, Heartbeat, StreamEvent
 from backend.chat.messages import ChatMessage, ChatRequest, Role
-from backend.errors import ThinkingUnsupportedError
+from backend.errors import GenerationError, ThinkingUnsupportedError
 from backend.i18n import translate
 from backend.remote.chunks import ChunkDecoder, MalformedChunk, ServerReportedError, finish_reason
 from backend.remote.connections import Connection, ThinkingControl
@@ -120,6 +120,11 @@ class RemoteEngine:
     def chat(self, request: ChatRequest, *, cancel: threading.Event | None = None
              ) -> Iterator[StreamEvent]:
         thinking = self.connection.thinking
+        if request.continue_reasoning:
+            raise GenerationError(translate(
+                "RemoteEngine", "{connection} cannot go on from where an answer stopped "
+                "thinking: OpenAI-compatible servers have no way to continue one. Regenerate "
+                "the answer instead.").format(connection=self.connection.label))
         if request.deep_thinking and thinking is ThinkingControl.NEVER:
             raise ThinkingUnsupportedError(translate(
                 "RemoteEngine", "{connection} is set up without deep thinking. Turn off deep "

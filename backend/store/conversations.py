@@ -372,6 +372,14 @@ class ConversationStore:
              reason),
         )
 
+    @reports(lambda: translate("Store", "save the answer"))
+    def reopen_message(self, message_id: str) -> None:
+        """An answer is written further ("Continue" after it stopped while thinking): it is
+        'streaming' again, its end (stats, finish reason) forgotten until it ends anew."""
+        self._update_message(
+            message_id, "state = 'streaming', stats = NULL, finish_reason = NULL, error = NULL",
+            ())
+
     @reports(lambda: translate("Store", "save the edit"))
     def update_message_content(self, message_id: str, content: str) -> None:
         self._update_message(message_id, "content = ?", (content,))

@@ -223,6 +223,14 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>本机运行情况</translation>
     </message>
     <message>
+        <source>Loaded</source>
+        <translation>已加载</translation>
+    </message>
+    <message>
+        <source>Installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
         <source>Recommended</source>
         <translation>推荐</translation>
     </message>
@@ -276,6 +284,10 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>Stopped.</source>
         <translation>已停止。</translation>
+    </message>
+    <message>
+        <source>The model stopped while thinking.</source>
+        <translation>模型在思考中途停止了。</translation>
     </message>
     <message>
         <source>The answer reached the length limit.</source>
@@ -836,6 +848,14 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>Unavailable: {0}</source>
         <translation>不可用：{0}</translation>
+    </message>
+    <message>
+        <source>Loaded</source>
+        <translation>已加载</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>加载</translation>
     </message>
     <message>
         <source>Download {0}</source>
@@ -1493,12 +1513,24 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>重新生成此回答</translation>
     </message>
     <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Let the model go on thinking, then answer</source>
+        <translation>让模型继续思考，然后作答</translation>
+    </message>
+    <message>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>
 </context>
 <context>
     <name>ModelBar</name>
+    <message>
+        <source>Choose a model</source>
+        <translation>选择模型</translation>
+    </message>
     <message>
         <source>Open file…</source>
         <translation>打开文件…</translation>
@@ -1692,6 +1724,10 @@ Keep only its first part (about {2:,} tokens)?</source>
 <context>
     <name>Prompting</name>
     <message>
+        <source>{model} cannot go on thinking: it does not reason step by step. Regenerate the answer instead.</source>
+        <translation>{model} 无法继续思考：它不会逐步推理。请改为重新生成回答。</translation>
+    </message>
+    <message>
         <source>There is no message to answer yet. Write a message first.</source>
         <translation>还没有需要回答的消息。请先输入一条消息。</translation>
     </message>
@@ -1795,6 +1831,10 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>Connected: {count} models ({shown}); first token in {ttft:.2f} s.</source>
         <translation>已连接：{count} 个模型（{shown}）；首 token 延迟 {ttft:.2f} 秒。</translation>
+    </message>
+    <message>
+        <source>{connection} cannot go on from where an answer stopped thinking: OpenAI-compatible servers have no way to continue one. Regenerate the answer instead.</source>
+        <translation>{connection} 无法从回答停止思考的地方继续：OpenAI 兼容的服务器没有续写回答的方式。请改为重新生成回答。</translation>
     </message>
     <message>
         <source>{connection} is set up without deep thinking. Turn off deep thinking, or change how this connection switches thinking.</source>

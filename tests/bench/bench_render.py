@@ -1,12 +1,17 @@
-"""Benchmark: streaming a long Markdown answer into the chat view, as the app does.
+"""Benchmark: streaming a long answer into the chat view, as the app does.
 
-`python -m tests.bench.bench_render [--tokens N] [--rate TOK_PER_S] [--prior M]` builds a ChatView
-holding M earlier messages, then a worker thread produces N tokens of Markdown-heavy text
-(paragraphs, lists, tables, code blocks) at a steady rate; every 33 ms the batch so far crosses
-to the GUI thread through a signal of a QObject living there and goes into `append_answer`.
-Measured: (a) event-loop stall: lateness of a 5 ms timer on the GUI thread (target p99 ≤ 33 ms);
-(b) time inside `append_answer` per update, and the mean of the last 10 % of updates over the
-first 10 % (target ≤ 2.0: an update costs the same at the end of the answer as at its start).
+`python -m tests.bench.bench_render [--tokens N] [--rate TOK_PER_S] [--prior M] [--case C]`
+builds a ChatView holding M earlier messages, then a worker thread produces N tokens at a steady
+rate; every 33 ms the batch so far crosses to the GUI thread through a signal of a QObject living
+there and goes into `append_answer`. Two answers, side by side: Markdown-heavy (paragraphs,
+lists, tables, code blocks) and maths-heavy (R1-style LaTeX: inline and display, fractions,
+sums, matrices, aligned, cases, \boxed, Chinese in \text{}, prices that are not maths), whose
+formulas render on the app's worker thread (`app.gui.chat.formula_worker`), ziamath imported on the
+first one as in the app. Measured: (a) event-loop stall: lateness of a 5 ms timer on the GUI
+thread (target p99 ≤ 33 ms); (b) time inside `append_answer` per update, and the mean of the last
+10 % of updates over the first 10 % (target ≤ 2.0: an update costs the same at the end of the
+answer as at its start); (c) the time to render one formula (ziamath loaded, not cached), for
+the corpus of tests/support/maths_corpus.md, and a cache hit.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import re
 import statistics
 import threading
 import time
+from dataclasses import dataclass
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -60,6 +66,31 @@ def measure_{n}(view, text):
 """
 _TOPICS = ("layout", "tail", "conversion", "highlighting", "document", "scrolling")
 
+_MATHS_SECTION = r"""### 第 {n} 步：计算面积与求和
+
+Let $r_{n} = {n}$ be the radius, so the area is $\text{{面积}} = \pi r_{n}^2 = {n2}\pi$. We need
+$\sum_{{k=1}}^{{{n}}} k = \frac{{{n}({n}+1)}}{{2}}$ and the bound $a_{n} \le {n}$ for $n \ne 0$.
+The price of $5 per item is not maths, and neither is `$PATH`.
+
+\[
+\int_0^{{{n}}} x^2\, dx = \frac{{{n}^3}}{{3}}
+\]
+
+$$
+\begin{{aligned}}
+(a+b)^{n2} &= \sum_{{k=0}}^{{{n2}}} \binom{{{n2}}}{{k}} a^k b^{{{n2}-k}} \\
+           &\ge {n}\,ab
+\end{{aligned}}
+$$
+
+So $f(x) = \begin{{cases}} x^{n}, & x \ge 0 \\ -x, & x < 0 \end{{cases}}$ and
+$$A_{n} = \begin{{pmatrix}} {n} & 1 \\ 0 & {n} \end{{pmatrix}}, \quad \det A_{n} = {n2}$$
+
+因此答案是 $\boxed{{{n2}}}$，并且 \(\lim_{{x \to \infty}} \left(1 + \frac{{1}}{{x}}\right)^{{x}} = e\) 成立。
+We check with $x \in \mathbb{{R}}$, $x \times y \cdot z$, and $O(n \log n)$ work.
+
+"""
+
 
 def markdown_tokens(count: int) -> list[str]:
     """`count` token-sized pieces (about four characters each) of a Markdown-heavy answer."""
@@ -69,6 +100,16 @@ def markdown_tokens(count: int) -> list[str]:
         n += 1
         text = _SECTION.format(n=n, topic=_TOPICS[n % len(_TOPICS)], a=10 + n, b=3, c=40 + n)
         pieces.extend(re.findall(r"\s*\S{1,4}|\s+", text))
+    return pieces[:count]
+
+
+def maths_tokens(count: int) -> list[str]:
+    """`count` token-sized pieces of a maths-heavy answer (new formulas in every section)."""
+    pieces: list[str] = []
+    n = 1
+    while len(pieces) < count:
+        n += 1
+        pieces.extend(re.findall(r"\s*\S{1,4}|\s+", _MATHS_SECTION.format(n=n, n2=n * n)))
     return pieces[:count]
 
 
@@ -159,17 +200,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100.0 * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tokens", type=int, default=4000)
-    parser.add_argument("--rate", type=float, default=200.0, help="tokens per second")
-    parser.add_argument("--prior", type=int, default=20, help="earlier messages in the chat")
-    args = parser.parse_args()
+@dataclass
+class Run:
+    late_ms: list[float]
+    render_ms: list[float]
+    chars: int
+    wall_s: float
+    formulas: int = 0
 
-    app = QApplication.instance() or QApplication([])
+
+def stream(app: QApplication, tokens: list[str], rate: float, prior: int) -> Run:
     view = ChatView()
     view.resize(1000, 800)
-    view.set_messages(prior_messages(args.prior))
+    view.set_messages(prior_messages(prior))
     view.add_message(MessageView("bench-q", "user", "Explain how to keep streaming smooth."))
     view.add_message(MessageView("bench-a", "assistant", "", state=MessageState.STREAMING))
     view.set_generating(True)
@@ -179,9 +222,8 @@ def main() -> None:
     relay, sink, ticker = _Relay(), _Sink(view, "bench-a"), _Ticker()
     relay.batch.connect(sink.on_batch)
     relay.done.connect(sink.on_done)
-    tokens = markdown_tokens(args.tokens)
     stop = threading.Event()
-    producer = threading.Thread(target=_produce, args=(relay, tokens, args.rate, stop),
+    producer = threading.Thread(target=_produce, args=(relay, tokens, rate, stop),
                                 name="bench-producer", daemon=True)
     ticker.timer.start()
     began = time.perf_counter()
@@ -191,25 +233,90 @@ def main() -> None:
     producer.join(timeout=5)
     ticker.timer.stop()
     wall = time.perf_counter() - began
+    answer = view.message_widget("bench-a").answer_view
+    run = Run(ticker.late_ms, sink.render_ms, len(answer.markdown()), wall,
+              answer.formula_count())
+    view.hide()
+    view.deleteLater()
+    return run
 
-    render, late = sink.render_ms, ticker.late_ms
+
+def report(name: str, run: Run, tokens: int, rate: float, prior: int) -> bool:
+    render, late = run.render_ms, run.late_ms
     tenth = max(1, len(render) // 10)
     growth = statistics.fmean(render[-tenth:]) / max(statistics.fmean(render[:tenth]), 1e-6)
     stall_p99 = percentile(late, 99)
-    chars = len(view.message_widget("bench-a").content())
-    print(f"streamed {len(tokens)} tokens ({chars} chars) in {wall:.1f} s at {args.rate:g} tok/s,"
-          f" {len(render)} updates, {args.prior} earlier messages")
-    print(f"event-loop stall (5 ms timer lateness): p50 {percentile(late, 50):.1f} ms,"
+    shown = f", {run.formulas} formula images" if run.formulas else ""
+    print(f"[{name}] streamed {tokens} tokens ({run.chars} chars{shown}) in {run.wall_s:.1f} s"
+          f" at {rate:g} tok/s, {len(render)} updates, {prior} earlier messages")
+    print(f"[{name}] event-loop stall (5 ms timer lateness): p50 {percentile(late, 50):.1f} ms,"
           f" p99 {stall_p99:.1f} ms, max {max(late):.1f} ms")
-    print(f"append_answer per update: p50 {percentile(render, 50):.2f} ms,"
+    print(f"[{name}] append_answer per update: p50 {percentile(render, 50):.2f} ms,"
           f" p99 {percentile(render, 99):.2f} ms, max {max(render):.2f} ms")
-    print(f"last 10 % / first 10 % of updates: {growth:.2f}"
+    print(f"[{name}] last 10 % / first 10 % of updates: {growth:.2f}"
           f" ({statistics.fmean(render[-tenth:]):.2f} ms / {statistics.fmean(render[:tenth]):.2f} ms)")
     ok_stall = stall_p99 <= TARGET_STALL_P99_MS
     ok_growth = growth <= TARGET_GROWTH
-    print(f"{'PASS' if ok_stall else 'FAIL'}: stall p99 {stall_p99:.1f} ms"
+    print(f"{'PASS' if ok_stall else 'FAIL'}: [{name}] stall p99 {stall_p99:.1f} ms"
           f" (target ≤ {TARGET_STALL_P99_MS:g} ms)")
-    print(f"{'PASS' if ok_growth else 'FAIL'}: growth {growth:.2f} (target ≤ {TARGET_GROWTH:g})")
+    print(f"{'PASS' if ok_growth else 'FAIL'}: [{name}] growth {growth:.2f}"
+          f" (target ≤ {TARGET_GROWTH:g})")
+    return ok_stall and ok_growth
+
+
+def formula_times() -> None:
+    """Milliseconds to render one formula (ziamath loaded, our cache cold) at dpr 2."""
+    from tests.support.maths_corpus import formulas as corpus
+    from ui.markdown import formulas
+    from ui.markdown.render import MathStyle
+
+    formulas.warm_up()
+    style = MathStyle(color="#0a0b0c", font_px=15.0, x_height=8.0, dpr=2.0)
+    inline: list[float] = []
+    display: list[float] = []
+    for _, is_display, latex in corpus():
+        key = style.key(latex, is_display)
+        start = time.perf_counter()
+        formulas.render(key)
+        (display if is_display else inline).append((time.perf_counter() - start) * 1000.0)
+    start = time.perf_counter()
+    hits = 0
+    for _, is_display, latex in corpus() * 20:
+        hits += formulas.cached(style.key(latex, is_display)) is not formulas.MISSING
+    hit_us = (time.perf_counter() - start) * 1e6 / hits
+    every = inline + display
+    print(f"[formula] render one formula, {len(every)} corpus formulas (ziamath loaded, not"
+          f" cached): median {statistics.median(every):.1f} ms, p95 {percentile(every, 95):.1f}"
+          f" ms; inline median {statistics.median(inline):.1f} ms ({len(inline)}), display"
+          f" median {statistics.median(display):.1f} ms ({len(display)}); cache hit"
+          f" {hit_us:.1f} µs. On the worker thread: the GUI thread only looks images up.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=4000)
+    parser.add_argument("--rate", type=float, default=200.0, help="tokens per second")
+    parser.add_argument("--prior", type=int, default=20, help="earlier messages in the chat")
+    parser.add_argument("--case", choices=("markdown", "maths", "both"), default="both")
+    args = parser.parse_args()
+
+    app = QApplication.instance() or QApplication([])
+    if args.case in ("markdown", "both"):
+        run = stream(app, markdown_tokens(args.tokens), args.rate, args.prior)
+        report("markdown", run, args.tokens, args.rate, args.prior)
+    if args.case in ("maths", "both"):
+        from app.gui.chat.formula_worker import ThreadedFormulas
+        from ui.markdown.formulas import use_formulas
+
+        source = ThreadedFormulas()  # as the app runs it: formulas on a worker thread
+        use_formulas(source)
+        try:
+            run = stream(app, maths_tokens(args.tokens), args.rate, args.prior)
+        finally:
+            use_formulas(None)
+            source.shutdown(5000)
+        report("maths", run, args.tokens, args.rate, args.prior)
+        formula_times()
 
 
 if __name__ == "__main__":

@@ -287,3 +287,15 @@ def test_the_key_never_reaches_the_log(fake_openai: FakeOpenAI,
     assert "retrying" in caplog.text
     assert API_KEY not in caplog.text and "sk-wrong-key-0000000000" not in caplog.text
     assert API_KEY not in repr(engine(fake_openai))
+
+
+def test_a_server_cannot_continue_an_answer_that_stopped_while_thinking(
+        fake_openai: FakeOpenAI) -> None:
+    eng = engine(fake_openai, "inline-r1", thinking=ThinkingControl.ALWAYS)
+    before = len(fake_openai.chat_requests())
+    events, error = failure(eng, continue_reasoning="Let me think")
+    assert events == []
+    assert str(error) == (
+        f"{eng.connection.label} cannot go on from where an answer stopped thinking: "
+        "OpenAI-compatible servers have no way to continue one. Regenerate the answer instead.")
+    assert len(fake_openai.chat_requests()) == before  # nothing was sent

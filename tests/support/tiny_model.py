@@ -64,6 +64,9 @@ class TinyModelSpec:
     seed: int = 0
     split_max_tensors: int = 0  # >0 writes NAME-0000i-of-0000N.gguf parts
     extra_metadata: tuple[tuple[str, str], ...] = ()
+    # A deterministic model: each token of this chain is always followed by the next one, at
+    # any temperature (see `bigram_chain`). Empty: random weights.
+    bigram: tuple[str, ...] = ()
 
 
 def bench_spec(**changes: object) -> TinyModelSpec:
@@ -74,6 +77,26 @@ def bench_spec(**changes: object) -> TinyModelSpec:
         n_ff_exp=512, n_expert=32, n_expert_used=4, weight_type=gguf.GGMLQuantizationType.Q8_0,
     )
     return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def bigram_chain(prompt_end: str, output: str) -> tuple[str, ...]:
+    """The `TinyModelSpec.bigram` chain of a model that answers every prompt ending with the
+    token `prompt_end` (e.g. "\\n" after R1's "<think>\\n") with `output`, then stops.
+
+    `output` is written one byte token at a time, except for special tokens (`</think>`); no
+    token may appear twice in the chain (a bigram model knows only the previous token).
+    """
+    chain = [prompt_end]
+    rest = output
+    while rest:
+        special = next((t for t in _special_tokens() if rest.startswith(t)), None)
+        piece = special or rest[0]
+        chain.append(piece)
+        rest = rest[len(piece):]
+    chain.append(EOS)
+    if len(set(chain)) != len(chain):
+        raise ValueError(f"a token repeats in {chain!r}: a bigram model cannot write that")
+    return tuple(chain)
 
 
 def write_tiny_model(path: Path, spec: TinyModelSpec = TinyModelSpec()) -> Path:
@@ -217,8 +240,10 @@ def _write_vocab(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
 
 
 def tensor_shapes(s: TinyModelSpec) -> Iterator[tuple[str, tuple[int, ...], str]]:
-    """(name, ggml shape, kind) of every tensor: kind is matrix, norm, bias, router or expert."""
+    """(name, ggml shape, kind) of every tensor: kind is matrix, norm, bias, router, expert, or
+    zero (the output projections of a bigram model, which must add nothing)."""
     n_embd, n_head, n_vocab = s.n_embd, s.n_head, _vocab_size(s)
+    silent = "zero" if s.bigram else "matrix"
     yield "token_embd.weight", (n_embd, n_vocab), "matrix"
     yield "output_norm.weight", (n_embd,), "norm"
     yield "output.weight", (n_embd, n_vocab), "matrix"
@@ -236,30 +261,47 @@ def tensor_shapes(s: TinyModelSpec) -> Iterator[tuple[str, tuple[int, ...], str]
         else:
             yield (p + "attn_kv_b.weight", (s.kv_lora_rank, n_head * (s.qk_nope + s.v_head)),
                    "matrix")
-        yield p + "attn_output.weight", (n_head * s.v_head, n_embd), "matrix"
+        yield p + "attn_output.weight", (n_head * s.v_head, n_embd), silent
         yield p + "ffn_norm.weight", (n_embd,), "norm"
         if i < s.n_dense:
             yield p + "ffn_gate.weight", (n_embd, s.n_ff), "matrix"
             yield p + "ffn_up.weight", (n_embd, s.n_ff), "matrix"
-            yield p + "ffn_down.weight", (s.n_ff, n_embd), "matrix"
+            yield p + "ffn_down.weight", (s.n_ff, n_embd), silent
             continue
         yield p + "ffn_gate_inp.weight", (n_embd, s.n_expert), "router"
         yield p + "exp_probs_b.bias", (s.n_expert,), "bias"
         yield p + "ffn_gate_exps.weight", (n_embd, s.n_ff_exp, s.n_expert), "expert"
         yield p + "ffn_up_exps.weight", (n_embd, s.n_ff_exp, s.n_expert), "expert"
-        yield p + "ffn_down_exps.weight", (s.n_ff_exp, n_embd, s.n_expert), "expert"
+        yield (p + "ffn_down_exps.weight", (s.n_ff_exp, n_embd, s.n_expert),
+               "zero" if s.bigram else "expert")
         yield p + "ffn_gate_shexp.weight", (n_embd, s.n_ff_exp), "matrix"
         yield p + "ffn_up_shexp.weight", (n_embd, s.n_ff_exp), "matrix"
-        yield p + "ffn_down_shexp.weight", (s.n_ff_exp, n_embd), "matrix"
+        yield p + "ffn_down_shexp.weight", (s.n_ff_exp, n_embd), silent
 
 
 def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
     rng = np.random.default_rng(s.seed)
     expert_type = s.expert_type or s.weight_type
+    if s.bigram:
+        # Every attention and FFN output projection is zero, so the hidden state stays the
+        # current token's embedding; the output head then scores only the chain's next token.
+        embeddings = rng.standard_normal((_vocab_size(s), s.n_embd)).astype(np.float32)
+        special = {
+            "token_embd.weight": embeddings.astype(np.float16),
+            "output.weight": _bigram_head(s, embeddings).astype(np.float16),
+        }
+    else:
+        special = {}
     for name, ggml_shape, kind in tensor_shapes(s):
         numpy_shape = tuple(reversed(ggml_shape))
+        if name in special:
+            w.add_tensor(name, special[name])
+            continue
         if kind == "norm":
             w.add_tensor(name, np.ones(numpy_shape, dtype=np.float32))
+            continue
+        if kind == "zero":
+            w.add_tensor(name, np.zeros(numpy_shape, dtype=np.float16))
             continue
         if kind == "bias":
             w.add_tensor(name, (rng.standard_normal(numpy_shape) * 0.01).astype(np.float32))
@@ -275,3 +317,32 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             w.add_tensor(name, data.astype(np.float16))
         else:
             w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
+
+
+def _token_ids(s: TinyModelSpec) -> dict[str, int]:
+    byte_tokens = list(_bytes_to_unicode().values())
+    tokens = byte_tokens + [a + b for a, b in _learn_merges(s.n_merges)] + _special_tokens()
+    return {token: index for index, token in enumerate(tokens)}
+
+
+def _bigram_head(s: TinyModelSpec, embeddings: np.ndarray) -> np.ndarray:
+    """The output head of a bigram model: the row of each chain token's successor points along
+    the token's embedding, so after RMS norm its logit is ~8x any other (cosines of random
+    64-dimensional vectors stay small)."""
+    ids = _token_ids(s)
+    table = _bytes_to_unicode()
+
+    def token_id(text: str) -> int:
+        if text in ids and text in _special_tokens():
+            return ids[text]
+        encoded = text.encode()
+        if len(encoded) != 1:
+            raise ValueError(f"{text!r} is neither a special token nor a single byte")
+        return ids[table[encoded[0]]]
+
+    head = np.zeros_like(embeddings)
+    chain = [token_id(t) for t in s.bigram]
+    for previous, following in itertools.pairwise(chain):
+        direction = embeddings[previous] / np.linalg.norm(embeddings[previous])
+        head[following] += 12.0 * direction
+    return head

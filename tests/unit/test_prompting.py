@@ -223,3 +223,27 @@ def test_unsafe_model_template_is_refused() -> None:
         "The model's chat template tries to reach '__mro__', which a chat template never needs. "
         "It was not run; this file may have been tampered with."
     )
+
+
+# --- continuing an answer that stopped while thinking -------------------------------------------
+
+
+@pytest.mark.parametrize(("family", "template", "opened"), [
+    (R1, bt.DEEPSEEK_R1, "<think>\n"),
+    (V3_1, bt.DEEPSEEK_V3_1, "<think>"),
+])
+def test_continuing_appends_the_reasoning_inside_the_think_block(
+    family: FamilyInfo, template: str, opened: str
+) -> None:
+    fresh = build(family, template, deep=True)
+    prompt = build_prompt(HISTORY, family, deep_thinking=False, chat_template=template,
+                          bos_token=BOS, eos_token=EOS, continue_reasoning="Three and three")
+    assert fresh.text.endswith(opened)
+    assert prompt == Prompt(text=fresh.text + "Three and three", starts_in_reasoning=True,
+                            thinking=True)
+
+
+def test_a_model_that_never_thinks_cannot_continue_thinking() -> None:
+    with pytest.raises(ThinkingUnsupportedError, match="DeepSeek-V3-0324 cannot reason"):
+        build_prompt(HISTORY, V3, deep_thinking=False, chat_template=bt.DEEPSEEK_V3_0324,
+                     bos_token=BOS, eos_token=EOS, continue_reasoning="Three and three")

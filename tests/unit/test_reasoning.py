@@ -68,6 +68,15 @@ def test_r1_style_leading_newline_after_prompt_think_is_dropped() -> None:
     assert kinds(deltas) == [ReasoningDelta, AnswerDelta]
 
 
+def test_resumed_reasoning_keeps_its_first_space_and_takes_no_think_tag() -> None:
+    """Continue: the prompt ends with the reasoning so far, the output goes on from its last
+    word; "<think>" there is text, not a new block."""
+    splitter = ReasoningSplitter(starts_in_reasoning=True, resumed=True)
+    deltas = [*splitter.feed(" and"), *splitter.feed(" <think> more.</think>\n\nFour."),
+              *splitter.finish()]
+    assert joined(deltas) == (" and <think> more.", "Four.")
+
+
 @pytest.mark.parametrize("prefix", ["<think>", "<think>\n", "\n<think>\n", "  \n<think>"])
 def test_duplicate_think_at_output_start_is_dropped(prefix: str) -> None:
     deltas = run([prefix + R1_TEXT], starts_in_reasoning=True)

@@ -422,6 +422,31 @@ def test_a_streamed_answer_is_saved_then_finished(store: ConversationStore,
     assert store.save_stream("unknown", "", "", None) is False
 
 
+def test_an_answer_reopened_to_continue_streams_again_then_ends_anew(
+        store: ConversationStore) -> None:
+    conversation = store.create_conversation("Chat")
+    store.add_message(conversation.id, Role.USER, "2+2?")
+    answer = store.add_message(conversation.id, Role.ASSISTANT, "",
+                               state=MessageState.STREAMING)
+    stopped = GenerationStats(12, 0, 8, 0.1, 50.0, 20.0, FinishReason.LENGTH)
+    store.finish_message(answer.id, content="", reasoning="Adding two", thinking_seconds=2.0,
+                         stats=stopped, state=MessageState.COMPLETE)
+    store.reopen_message(answer.id)
+    reopened = store.get_message(answer.id)
+    assert (reopened.state, reopened.stats, reopened.finish_reason, reopened.reasoning) == (
+        MessageState.STREAMING, None, None, "Adding two")
+    # The answer being written is not part of what the model sees, as for a new one.
+    assert [m.role for m in store.history(conversation.id)] == [Role.USER]
+    assert store.save_stream(answer.id, "", "Adding two and two", 3.0) is True
+    store.finish_message(answer.id, content="4", reasoning="Adding two and two",
+                         thinking_seconds=3.5, stats=STATS, state=MessageState.COMPLETE)
+    ended = store.get_message(answer.id)
+    assert (ended.content, ended.finish_reason, ended.state) == (
+        "4", FinishReason.STOP, MessageState.COMPLETE)
+    with pytest.raises(NotFoundError):
+        store.reopen_message("unknown")
+
+
 def test_finishing_with_an_error_keeps_the_partial_text(store: ConversationStore) -> None:
     conversation = store.create_conversation("Chat")
     answer = store.add_message(conversation.id, Role.ASSISTANT, "",

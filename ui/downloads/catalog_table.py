@@ -52,10 +52,12 @@ class CatalogRow:
     license_note: str = ""
     problem: str | None = None  # set: shown greyed, cannot be downloaded
     recommended: bool = False
+    installed: bool = False  # on this machine already: loaded, not downloaded, from here
+    loaded: bool = False  # the model answering now (or loading)
 
 
 class _BadgeDelegate(QStyledItemDelegate):
-    """Draws the cell's text followed by a small rounded badge ("Recommended")."""
+    """Draws the cell's text followed by a small rounded badge ("Recommended", "Installed")."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
@@ -168,10 +170,17 @@ class CatalogTable(QTableWidget):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
-                if row.recommended and c == 4:
-                    item.setData(BADGE_ROLE, self.tr("Recommended"))
+                if c == 4 and (badge := self._badge(row)):
+                    item.setData(BADGE_ROLE, badge)
                 self.setItem(r, c, item)
         self.setUpdatesEnabled(True)
+
+    def _badge(self, row: CatalogRow) -> str:
+        if row.loaded:
+            return self.tr("Loaded")
+        if row.installed:
+            return self.tr("Installed")
+        return self.tr("Recommended") if row.recommended else ""
 
     def apply_filter(self, key: str, text: str) -> list[CatalogRow]:
         """Show the rows with `key` among their filters ("" for all) and every word of `text`;

@@ -37,6 +37,7 @@ __all__ = ["CatalogRow", "DownloadDialog", "JobRow", "JobWidget"]
 class DownloadDialog(QDialog):
     """Signals:
         download_requested(str): a catalog row's key.
+        load_requested(str): the key of an installed row the user wants to chat with.
         catalog_retry_requested(): look the catalog up again.
         pause_requested(str), resume_requested(str), cancel_requested(str),
         retry_requested(str), dismiss_requested(str): a job id.
@@ -44,6 +45,7 @@ class DownloadDialog(QDialog):
     """
 
     download_requested = Signal(str)
+    load_requested = Signal(str)
     catalog_retry_requested = Signal()
     pause_requested = Signal(str)
     resume_requested = Signal(str)
@@ -323,14 +325,21 @@ class DownloadDialog(QDialog):
 
     @Slot(QTableWidgetItem)
     def _on_table_item_activated(self, item: QTableWidgetItem) -> None:
-        row = self.table.rows[item.row()]
-        if row.problem is None:
-            self.download_requested.emit(row.key)
+        self._take(self.table.rows[item.row()])
 
     @Slot()
     def _on_download_clicked(self) -> None:
         row = self.selected_row()
-        if row is not None and row.problem is None:
+        if row is not None:
+            self._take(row)
+
+    def _take(self, row: CatalogRow) -> None:
+        """What the row's button offers: load an installed model, or download one."""
+        if row.loaded:
+            return
+        if row.installed:
+            self.load_requested.emit(row.key)
+        elif row.problem is None:
             self.download_requested.emit(row.key)
 
     @Slot()
@@ -361,11 +370,17 @@ class DownloadDialog(QDialog):
         self.detail_meta.setVisible(bool(self.detail_meta.text()))
         self.detail_text.setVisible(bool(row.description))
         self.detail_license.setVisible(bool(row.license or row.license_note))
-        self.detail_problem.setVisible(row.problem is not None)
-        self.download_button.setText(
-            self.tr("Download {0}").format(row.size) if row.problem is None and row.size
-            else self.tr("Download"))
-        self.download_button.setEnabled(row.problem is None)
+        self.detail_problem.setVisible(row.problem is not None and not row.installed)
+        if row.loaded:
+            self.download_button.setText(self.tr("Loaded"))
+        elif row.installed:
+            self.download_button.setText(self.tr("Load"))
+        else:
+            self.download_button.setText(
+                self.tr("Download {0}").format(row.size) if row.problem is None and row.size
+                else self.tr("Download"))
+        self.download_button.setEnabled(not row.loaded and (row.installed
+                                                            or row.problem is None))
 
     def showEvent(self, event: QShowEvent) -> None:
         # No default button: Enter in a text field (the search, a token) must not also start a

@@ -7,6 +7,7 @@ is rendered, not when the app starts.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -23,7 +24,15 @@ from PySide6.QtCore import QCoreApplication
 
 from ui.markdown.blocks import Fence, is_blank, open_fence
 from ui.markdown.code_highlight import highlight, language_of
-from ui.markdown.render import COPY_SCHEME, HtmlTheme, is_safe_url
+from ui.markdown.math_spans import MathSpan, protect, scan
+from ui.markdown.render import (
+    COPY_SCHEME,
+    MATH_SCHEME,
+    FormulaRef,
+    HtmlTheme,
+    MathStyle,
+    is_safe_url,
+)
 
 _TABLE_ROW = re.compile(r"^\s*\|")
 _LIST_MARKER = re.compile(r"^ *([-*+]|\d{1,9}[.)])([ \t]+)\S")
@@ -32,9 +41,16 @@ _BARE_URL = r"(?<![\w/@.])(https?://[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]*_~])"
 
 @dataclass(slots=True)
 class _RenderState:
+    """The converter's inputs and outputs for one `render_markdown` call."""
+
     theme: HtmlTheme
     first_code_index: int = 0
     code_blocks: list[str] = field(default_factory=list)
+    maths: MathStyle = field(default_factory=MathStyle)  # per call: each view has its colours
+    final: bool = True
+    formulas: list[FormulaRef] = field(default_factory=list)
+    pending_maths: int = 0
+    undecided: bool = False
 
 
 class _Converter(markdown.Markdown):
@@ -59,6 +75,7 @@ class _SafeChat(Extension):
         md.preprocessors.deregister("html_block")
         md.preprocessors.deregister("normalize_whitespace")
         md.preprocessors.register(_Normalize(md), "normalize_whitespace", 30)
+        md.preprocessors.register(_Maths(md), "maths", 29)  # after the code is stashed
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_BareUrl(_BARE_URL, md), "bare_url", 105)
         md.treeprocessors.register(_Sanitize(md), "sanitize", 15)
@@ -169,6 +186,77 @@ def _code_block_html(code: str, language: str, index: int, theme: HtmlTheme) -> 
         f'<tr><td colspan="2" style="padding: 10px 12px 12px 12px;">'
         f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
     )
+
+
+class _Maths(Preprocessor):
+    """LaTeX maths out of the source before python-markdown eats its backslashes: each span
+    becomes an htmlStash placeholder for its image (or its source in code style when it cannot
+    be set, or as plain text while its image is still being rendered).
+
+    The HTML comes from the stash, so `_Sanitize` never sees it: the only `src` is our own
+    `math:` name and the alt text is escaped.
+    """
+
+    md: _Converter
+
+    def run(self, lines: list[str]) -> list[str]:
+        state = self.md.render_state
+        text = "\n".join(lines)
+        # _Normalize ends the source with two blank lines. A streamed text is not finished:
+        # they must not count as its end, or `$x$` would show as maths, then turn back into
+        # text when "5" arrives.
+        added = ""
+        if not state.final and text.endswith("\n\n"):
+            text, added = text[:-2], "\n\n"
+        if "$" not in text and "\\" not in text:
+            return lines
+        found = scan(text, final=state.final)
+        state.undecided = found.pending
+
+        def stash(span: MathSpan) -> str:
+            html_text = self._formula_html(span, state)
+            placeholder = self.md.htmlStash.store(html_text)
+            # Display maths alone on its lines is a block of its own: python-markdown then swaps
+            # the whole <p>placeholder</p> for it instead of nesting a <p> in a paragraph.
+            if span.display and _alone(text, span):
+                return f"\n\n{placeholder}\n\n"
+            return placeholder
+
+        return (protect(text, stash, final=state.final, found=found) + added).split("\n")
+
+    @staticmethod
+    def _formula_html(span: MathSpan, state: _RenderState) -> str:
+        from ui.markdown.formulas import MISSING, formulas  # ziamath loads on the first formula
+
+        source = html.escape(span.source)
+        lines = source.replace("\n", "<br />")
+        key = state.maths.key(span.latex, span.display)
+        formula = formulas().look_up(key)
+        if formula is MISSING:
+            # Not rendered yet: the source, exactly as it streamed in; the image replaces it
+            # once ready (the view renders again then).
+            state.pending_maths += 1
+            return lines
+        if formula is None:
+            code = f"<code>{lines}</code>"
+            return f'<p align="center">{code}</p>' if span.display else code
+        digest = hashlib.sha1(repr((key, span.source)).encode()).hexdigest()[:20]
+        name = f"{MATH_SCHEME}:{digest}"
+        state.formulas.append(FormulaRef(name, key, span.source))
+        image = (f'<img src="{name}" width="{formula.width:g}" height="{formula.height:g}"'
+                 f' alt="{source}"'
+                 + ("" if span.display else ' style="vertical-align: middle"') + " />")
+        if span.display:
+            return f'<p align="center" style="margin-top: 6px; margin-bottom: 12px;">{image}</p>'
+        return image
+
+
+def _alone(text: str, span: MathSpan) -> bool:
+    """The span is all there is on its lines (the usual `$$` block, not inside a list item)."""
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.end)
+    line_end = len(text) if line_end < 0 else line_end
+    return span.start == line_start and not text[span.end:line_end].strip()
 
 
 class _BareUrl(InlineProcessor):

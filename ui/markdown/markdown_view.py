@@ -7,9 +7,16 @@ previous tail (one undo step) and inserting the new one. An update therefore cos
 tail, not of the answer. `finish()` drops the undo history; the document then reads exactly as
 `set_markdown()` of the whole text would.
 
-The view is inert towards model output: it never loads a resource (`loadResource` answers nothing)
-and a link does nothing until clicked; then http/https/mailto open in the system's browser or mail
-client and `copy:N` puts code block N on the clipboard.
+Maths: formulas are images looked up in `ui.markdown.formulas` (the app renders them on a worker
+thread). One not rendered yet shows as its source; the view listens for the source's `ready` and
+renders again, so each formula turns from text to image once. A streamed block is frozen only
+once all its formulas are images (a frozen block is never rendered again). Formulas follow the
+view's text colour, font and device pixel ratio: a change of any renders them anew. Copying a
+selection gives each formula's LaTeX source.
+
+The view is inert towards model output: the only resources it loads are its own `math:` images,
+and a link does nothing until clicked; then http/https/mailto open in the system's browser or
+mail client and `copy:N` puts code block N on the clipboard.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ import logging
 import math
 from functools import lru_cache
 
-from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
+    QFontInfo,
+    QFontMetricsF,
     QGuiApplication,
     QPalette,
     QTextBlockFormat,
@@ -33,10 +42,16 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
+from ui.markdown import formulas
 from ui.markdown.blocks import stable_boundary
+from ui.markdown.copy_text import selection_text
 from ui.markdown.render import (
     COPY_SCHEME,
+    MATH_SCHEME,
+    FormulaRef,
     HtmlTheme,
+    MathStyle,
+    RenderedMarkdown,
     is_safe_url,
     plain_text_html,
     render_markdown,
@@ -84,6 +99,12 @@ class MarkdownView(QTextBrowser):
         self._streaming = False
         self._deferred = False
         self._height = -1
+        self._formulas: dict[str, FormulaRef] = {}  # the math: images shown, by name
+        self._maths = MathStyle()  # the style the shown formulas were rendered in
+        self._awaiting = False  # formulas shown as source wait for their images
+        self._listening: formulas.Formulas | None = None  # the source whose `ready` it hears
+        self._finishing = False  # finish() waits for the tail's last formulas
+        self._blocked_at = -1  # the boundary a block waits at for its formulas before freezing
         self._theme = theme_for(self.palette())
         doc.setDefaultStyleSheet(stylesheet(self._theme))
         doc.documentLayout().documentSizeChanged.connect(self._on_document_size_changed)
@@ -108,18 +129,22 @@ class MarkdownView(QTextBrowser):
         self._source = text
         self._is_markdown = True
         self._deferred = defer
-        self._streaming = False
+        self._streaming = self._finishing = False
+        self._blocked_at = -1
+        self._formulas.clear()
         if defer:
             self._codes = []
             self._frozen_len = self._frozen_codes = 0
             self._frozen_any = self._tail_inserted = False
+            self._await(False)
             self.document().setPlainText(text)
             return
         self._frozen_len = 0
         self._frozen_any = self._tail_inserted = False
-        rendered = render_markdown(text, self._theme)
+        rendered = self._render(text, final=True)
         self._codes = list(rendered.code_blocks)
         self._frozen_codes = 0
+        self._await(rendered.pending_maths > 0)
         self._set_html(rendered.html)
 
     def is_deferred(self) -> bool:
@@ -134,8 +159,10 @@ class MarkdownView(QTextBrowser):
         self._source = text
         self._deferred = False
         self._is_markdown = False
-        self._streaming = False
+        self._streaming = self._finishing = False
         self._codes = []
+        self._formulas.clear()
+        self._await(False)
         self._set_html(plain_text_html(text))
 
     def append_markdown(self, text: str) -> None:
@@ -148,14 +175,24 @@ class MarkdownView(QTextBrowser):
                 return
             self._streaming = True
         self._source += text
+        self._update_stream()
+
+    def _update_stream(self) -> None:
+        """Freeze what is complete (formulas included), render the open tail again."""
         doc = self.document()
         doc.setUndoRedoEnabled(True)
         boundary = stable_boundary(self._source, self._frozen_len)
-        if boundary > self._frozen_len:
+        frozen: RenderedMarkdown | None = None
+        if boundary > self._frozen_len and boundary != self._blocked_at:
+            frozen = self._render(self._source[self._frozen_len:boundary], final=True,
+                                  first_code_index=self._frozen_codes)
+            if frozen.pending_maths:
+                # A frozen block is never rendered again: it waits (in the tail) for its images,
+                # and is tried again when they arrive.
+                self._blocked_at, frozen = boundary, None
+        if frozen is not None:
             self._remove_tail()
             del self._codes[self._frozen_codes:]
-            frozen = render_markdown(self._source[self._frozen_len:boundary], self._theme,
-                                     first_code_index=self._frozen_codes)
             self._codes.extend(frozen.code_blocks)
             self._frozen_codes = len(self._codes)
             self._frozen_len = boundary
@@ -167,10 +204,29 @@ class MarkdownView(QTextBrowser):
             doc.clearUndoRedoStacks()
         self._render_tail()
 
+    def resume_streaming(self) -> None:
+        """Go on streaming after `finish()` (an answer continued): the next appends re-render
+        only the open tail, as before."""
+        if self._streaming or not self._is_markdown:
+            return
+        source = self._source
+        self.set_markdown("")
+        self.append_markdown(source)
+
     def finish(self) -> None:
-        """The text is complete: keep what is shown, free the streaming bookkeeping."""
-        if self._streaming and len(self._source) - self._frozen_len > LONG_TAIL:
-            self._render_tail(final=True)  # the long tail was shown plain: render it once
+        """The text is complete: keep what is shown, free the streaming bookkeeping (once the
+        tail's formulas, if any are still rendering, have arrived)."""
+        if self._streaming:
+            self._streaming = False
+            self._finishing = True
+            # Render the tail once more as final: a long tail was shown plain, and its end may
+            # have been waiting to be told maths ("$x$" then "5"?) or for its formulas.
+            self._render_tail(final=True)
+        if not self._awaiting:
+            self._end_stream()
+
+    def _end_stream(self) -> None:
+        self._finishing = False
         doc = self.document()
         doc.clearUndoRedoStacks()
         doc.setUndoRedoEnabled(False)
@@ -185,10 +241,12 @@ class MarkdownView(QTextBrowser):
         del self._codes[self._frozen_codes:]
         if len(tail) > LONG_TAIL and not final:
             html_text = plain_text_html(tail)
+            self._await(self._blocked_at >= 0)
         else:
-            rendered = render_markdown(tail, self._theme, first_code_index=self._frozen_codes)
+            rendered = self._render(tail, final=final, first_code_index=self._frozen_codes)
             self._codes.extend(rendered.code_blocks)
             html_text = rendered.html
+            self._await(rendered.pending_maths > 0)
         if not self._frozen_any:
             self._set_html(html_text)  # nothing frozen yet: the document is the tail
             return
@@ -240,14 +298,23 @@ class MarkdownView(QTextBrowser):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
+        kind = event.type()
+        if kind == QEvent.Type.PaletteChange:
             theme = theme_for(self.palette())
             if theme != self._theme:
                 self._theme = theme
                 self.document().setDefaultStyleSheet(stylesheet(theme))
                 self._rerender()
+                return
+        # Formulas are images in the text's colour (the reasoning panel dims it), size and pixel
+        # ratio: they follow by being rendered anew.
+        if (kind in (QEvent.Type.PaletteChange, QEvent.Type.FontChange,
+                     QEvent.Type.DevicePixelRatioChange)
+                and self._formulas and self._math_style() != self._maths):
+            self._rerender()
 
     def _rerender(self) -> None:
+        self._finishing = False
         if not self._is_markdown:
             self.set_plain_text(self._source)
         elif self._deferred:
@@ -284,8 +351,89 @@ class MarkdownView(QTextBrowser):
     # -- inert resources and links -----------------------------------------------------------
 
     def loadResource(self, type: int, name: QUrl | str) -> object:
-        log.debug("refused to load %s", name.toString() if isinstance(name, QUrl) else name)
+        url = name.toString() if isinstance(name, QUrl) else name
+        ref = self._formulas.get(url) if url.startswith(MATH_SCHEME + ":") else None
+        if ref is not None:
+            # Rendered before its name was written into the HTML; the cache may have dropped
+            # it since (a long conversation): then it is rendered again, here, once.
+            formula = formulas.cached(ref.key)
+            if formula is formulas.MISSING:
+                formula = formulas.render(ref.key)
+            return formula.image if formula is not None else None
+        log.debug("refused to load %s", url)
         return None
+
+    # -- maths -------------------------------------------------------------------------------
+
+    def _render(self, source: str, *, final: bool, first_code_index: int = 0
+                ) -> RenderedMarkdown:
+        self._maths = self._math_style()
+        rendered = render_markdown(source, self._theme, first_code_index=first_code_index,
+                                   maths=self._maths, final=final)
+        for ref in rendered.formulas:
+            self._formulas[ref.name] = ref
+        return rendered
+
+    def _math_style(self) -> MathStyle:
+        """How formulas must look to match this view's text now."""
+        self.ensurePolished()  # the chat's stylesheet sets the font size
+        font = self.document().defaultFont()
+        return MathStyle(color=self.palette().color(QPalette.ColorRole.Text).name(),
+                         font_px=float(QFontInfo(font).pixelSize()),
+                         x_height=QFontMetricsF(font).xHeight(),
+                         dpr=self.devicePixelRatioF())
+
+    def _await(self, waiting: bool) -> None:
+        """Listen for formula images while some are shown as source."""
+        self._awaiting = waiting
+        source = formulas.formulas() if waiting else None
+        if source is not self._listening:
+            if self._listening is not None:
+                self._listening.ready.disconnect(self._on_formulas_ready)
+            if source is not None:
+                source.ready.connect(self._on_formulas_ready)
+            self._listening = source
+
+    @Slot()
+    def _on_formulas_ready(self) -> None:
+        self._blocked_at = -1
+        if self._streaming:
+            self._update_stream()
+        elif self._finishing:
+            self._render_tail(final=True)
+            if not self._awaiting:
+                self._end_stream()
+        elif self._awaiting and self._is_markdown and not self._deferred:
+            self.set_markdown(self._source)
+
+    def formula(self, name: str) -> FormulaRef | None:
+        """The formula shown as the image `name` (`math:…`)."""
+        return self._formulas.get(name)
+
+    def formula_count(self) -> int:
+        return len(self._formulas)
+
+    def frozen_length(self) -> int:
+        """While streaming: how much of the source is rendered for good."""
+        return self._frozen_len
+
+    def has_pending_maths(self) -> bool:
+        """Whether formulas are shown as their source until their images arrive."""
+        return self._awaiting
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """Copy gives each formula's LaTeX source (its image is a U+FFFC in the text). A fresh
+        QMimeData: Qt's own recomputes its text from the document on every read."""
+        cursor = self.textCursor()
+        if not self._formulas or not cursor.hasSelection():
+            return super().createMimeDataFromSelection()
+        mime = QMimeData()
+        mime.setText(selection_text(cursor, self._formula_source))
+        return mime
+
+    def _formula_source(self, name: str) -> str | None:
+        ref = self._formulas.get(name)
+        return ref.source if ref is not None else None
 
     @Slot(QUrl)
     def _on_anchor_clicked(self, url: QUrl) -> None:

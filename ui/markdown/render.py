@@ -8,6 +8,8 @@ into a plain link (nothing is ever loaded) and strips links whose scheme is not 
 mailto. Fenced code blocks are taken out before anything else (tabs kept exactly, fences indented
 inside list items understood, an unclosed fence runs to the end as in CommonMark), highlighted
 with pygments' inline colours and given a `copy:N` link that the view maps back to the code.
+LaTeX maths is cut out before python-markdown sees it (`ui.markdown.math_spans`) and shown as an
+image named `math:…`, the only resource the view ever loads (from `ui.markdown.formulas`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 COPY_SCHEME = "copy"
+MATH_SCHEME = "math"  # the document's name for a formula image (loaded from the cache only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +43,64 @@ DARK = HtmlTheme(dark=True, muted="#9aa0aa", link="#8da2ff", border="#3a3c44",
 
 
 @dataclass(frozen=True, slots=True)
+class FormulaKey:
+    """Everything a formula's image depends on: the LaTeX, display or inline, and the look of
+    the text around it (colour, font size and x-height in logical pixels, device pixel ratio)."""
+
+    latex: str
+    display: bool
+    color: str
+    font_px: float
+    x_height: float
+    dpr: float
+
+
+@dataclass(frozen=True, slots=True)
+class MathStyle:
+    """How the text around the maths looks; the view reads it from its palette and font."""
+
+    color: str = "#1f2329"  # the text colour
+    font_px: float = 15.0
+    x_height: float = 7.5  # QFontMetricsF(font).xHeight()
+    dpr: float = 1.0  # the screen's device pixels per logical pixel
+
+    def key(self, latex: str, display: bool) -> FormulaKey:
+        return FormulaKey(latex, display, self.color, self.font_px, self.x_height, self.dpr)
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaRef:
+    """A formula shown as an image: its resource name in the document (`math:…`), what the
+    image is made from, and its source as written (delimiters included: what copy gives)."""
+
+    name: str
+    key: FormulaKey
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedMarkdown:
-    """HTML for a QTextDocument and the code of each block, in order (`copy:N` indexes them)."""
+    """HTML for a QTextDocument and the code of each block, in order (`copy:N` indexes them).
+
+    `formulas` are the images the HTML shows; `pending_maths` counts formulas shown as their
+    source for now because their image is still being rendered; `undecided` says that the text's
+    end may still turn into maths (a streamed `$x$` waits for the next character).
+    """
 
     html: str
     code_blocks: tuple[str, ...] = ()
+    formulas: tuple[FormulaRef, ...] = ()
+    pending_maths: int = 0
+    undecided: bool = False
 
 
-def render_markdown(source: str, theme: HtmlTheme = LIGHT, *,
-                    first_code_index: int = 0) -> RenderedMarkdown:
-    """Convert `source`; its code blocks get the links `copy:first_code_index`, ... onward."""
+def render_markdown(source: str, theme: HtmlTheme = LIGHT, *, first_code_index: int = 0,
+                    maths: MathStyle | None = None, final: bool = True) -> RenderedMarkdown:
+    """Convert `source`; its code blocks get the links `copy:first_code_index`, ... onward.
+
+    Maths is set in `maths`' style; `final=False`: more text may follow (streaming), so an
+    opener without its closer stays text.
+    """
     from ui.markdown.extensions import _converter  # python-markdown and pygments load on first use
 
     converter = _converter(theme)
@@ -57,8 +108,15 @@ def render_markdown(source: str, theme: HtmlTheme = LIGHT, *,
     state = converter.render_state
     state.first_code_index = first_code_index
     state.code_blocks = []
+    state.maths = maths or MathStyle()
+    state.final = final
+    state.formulas = []
+    state.pending_maths = 0
+    state.undecided = False
     body = converter.convert(source)
-    return RenderedMarkdown(html=body, code_blocks=tuple(state.code_blocks))
+    return RenderedMarkdown(html=body, code_blocks=tuple(state.code_blocks),
+                            formulas=tuple(state.formulas), pending_maths=state.pending_maths,
+                            undecided=state.undecided)
 
 
 def plain_text_html(text: str) -> str:

@@ -5,7 +5,8 @@ intents into manager calls. Closing the dialog only drops this glue: the jobs ke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Slot
@@ -18,6 +19,9 @@ from backend.hub.catalog import CatalogOption
 from backend.hub.download_queue import JobState, JobView
 from backend.units import format_bytes
 from ui.downloads.download_dialog import CatalogRow, DownloadDialog, JobRow
+
+if TYPE_CHECKING:
+    from app.gui.model_controller import ModelController
 
 # `backend.hub.fit` ranks by speed tier, 100 apart: < 50 fluent, < 250 usable or slow, 300+ larger
 # than RAM + VRAM (it would page from disk). Never recommend one of the last.
@@ -65,12 +69,14 @@ def state_label(state: JobState) -> str:
 
 
 def open_download_dialog(parent: QWidget, manager: DownloadManager,
-                         family: str | None = None) -> DownloadDialog:
-    """Show the download dialog (non-modal), reusing the open one; `family` sets its filter."""
+                         family: str | None = None,
+                         models: ModelController | None = None) -> DownloadDialog:
+    """Show the download dialog (non-modal), reusing the open one; `family` sets its filter.
+    With `models` (the app's model side), installed models offer Load instead of Download."""
     dialog = _open.get(id(manager))
     if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
         dialog = DownloadDialog(parent)
-        DownloadController(manager, dialog)
+        DownloadController(manager, dialog, models)
         _open[id(manager)] = dialog
     if family is not None:
         dialog.set_filter(family)
@@ -84,13 +90,16 @@ def open_download_dialog(parent: QWidget, manager: DownloadManager,
 class DownloadController(QObject):
     """Lives as long as its dialog (it is the dialog's child)."""
 
-    def __init__(self, manager: DownloadManager, dialog: DownloadDialog) -> None:
+    def __init__(self, manager: DownloadManager, dialog: DownloadDialog,
+                 models: ModelController | None = None) -> None:
         super().__init__(dialog)
         self.manager = manager
         self.dialog = dialog
+        self.models = models
         self._options: dict[str, CatalogOption] = {}
         dialog.set_filters(family_filters())
         dialog.download_requested.connect(self._on_dialog_download_requested)
+        dialog.load_requested.connect(self._on_dialog_load_requested)
         dialog.catalog_retry_requested.connect(self._on_dialog_catalog_retry_requested)
         dialog.pause_requested.connect(self._on_dialog_pause_requested)
         dialog.resume_requested.connect(self._on_dialog_resume_requested)
@@ -105,6 +114,9 @@ class DownloadController(QObject):
         manager.job_progress.connect(self._on_manager_job_changed)
         manager.job_state.connect(self._on_manager_job_state)
         manager.job_removed.connect(self._on_manager_job_removed)
+        manager.model_installed.connect(self._on_manager_model_installed)
+        if models is not None:
+            models.loaded_changed.connect(self._on_models_loaded_changed)
         for view in manager.jobs():
             dialog.show_job(job_row(view))
         if manager.catalog_status is CatalogStatus.LOADED:
@@ -123,11 +135,27 @@ class DownloadController(QObject):
     @Slot(list)
     def _on_manager_catalog_loaded(self, options: list[CatalogOption]) -> None:
         self._options = {option_key(o): o for o in options}
+        self._show_catalog()
+
+    def _show_catalog(self) -> None:
         notice = ""
         if self.manager.catalog_needs_token:
             notice = self.tr("{problem} Enter a Hugging Face read token to see these models:"
                              ).format(problem=self.manager.catalog_message)
-        self.dialog.show_catalog(catalog_rows(options), notice)
+        installed = self.models.installed_keys() if self.models is not None else {}
+        loaded = self.models.loaded_key() if self.models is not None else None
+        self.dialog.show_catalog(catalog_rows(list(self._options.values()), installed, loaded),
+                                 notice)
+
+    @Slot(str)
+    def _on_manager_model_installed(self, _path: str) -> None:
+        if self.dialog.catalog_state == "loaded":
+            self._show_catalog()  # the row now offers Load (or says Loaded)
+
+    @Slot(bool)
+    def _on_models_loaded_changed(self, _ready: bool) -> None:
+        if self.dialog.catalog_state == "loaded":
+            self._show_catalog()
 
     @Slot(str)
     def _on_manager_catalog_failed(self, message: str) -> None:
@@ -154,6 +182,15 @@ class DownloadController(QObject):
         option = self._options.get(key)
         if option is not None and option.available:
             self.manager.start(option)
+
+    @Slot(str)
+    def _on_dialog_load_requested(self, key: str) -> None:
+        option = self._options.get(key)
+        if option is None or self.models is None:
+            return
+        path = self.models.installed_keys().get((option.repo, option.quant))
+        if path is not None:
+            self.models.choose(path)
 
     @Slot()
     def _on_dialog_catalog_retry_requested(self) -> None:
@@ -196,8 +233,12 @@ def option_key(option: CatalogOption) -> str:
     return f"{option.repo}::{option.quant}"
 
 
-def catalog_rows(options: Sequence[CatalogOption]) -> list[CatalogRow]:
-    """Rows in the manager's order (best for this machine first); the best that runs is marked."""
+def catalog_rows(options: Sequence[CatalogOption],
+                 installed: Mapping[tuple[str, str], str] | None = None,
+                 loaded: str | None = None) -> list[CatalogRow]:
+    """Rows in the manager's order (best for this machine first); the best that runs is marked.
+    `installed` maps (repo, quant) to the installed model's key, `loaded` is the loaded key."""
+    installed = installed or {}
     recommended = next((o for o in options if o.available and o.verdict is not None
                         and o.verdict.rank < _RUNS_RANK), None)
     rows = []
@@ -226,6 +267,8 @@ def catalog_rows(options: Sequence[CatalogOption]) -> list[CatalogRow]:
             license_note=model.text("license_note"),
             problem=_problem(option),
             recommended=option is recommended,
+            installed=(option.repo, option.quant) in installed,
+            loaded=loaded is not None and installed.get((option.repo, option.quant)) == loaded,
         ))
     return rows
 

@@ -16,7 +16,7 @@ from backend.store.conversations import Conversation, ConversationStore
 from ui.conversation_settings import ConversationSettingsDialog
 
 if TYPE_CHECKING:
-    from app.gui.chat_controller import ModelContext
+    from app.gui.chat.chat_controller import ModelContext
     from ui.main_window import MainWindow
 
 TIP_CHARACTERS = 600

@@ -24,10 +24,10 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from app.gui.attachment_controller import AttachmentController
+from app.gui.chat.attachment_controller import AttachmentController
+from app.gui.chat.preset_controller import PresetController
+from app.gui.chat.view_feed import ViewFeed
 from app.gui.generation_worker import GenerateRequest, GenerationThread
-from app.gui.preset_controller import PresetController
-from app.gui.view_feed import ViewFeed
 from backend.chat.events import FinishReason, GenerationStats
 from backend.chat.family import FamilyInfo
 from backend.chat.messages import ChatRequest, EngineRef, MessageState, Role, Sampling
@@ -86,6 +86,7 @@ class ChatController(QObject):
         view.regenerate_requested.connect(self._on_view_regenerate_requested)
         view.edit_requested.connect(self._on_view_edit_requested)
         view.version_requested.connect(self._on_view_version_requested)
+        view.continue_requested.connect(self._on_view_continue_requested)
         self.attachments = AttachmentController(window, generation, models)
         self.presets = PresetController(window, store, models)
         sidebar.new_requested.connect(self._on_sidebar_new_requested)
@@ -260,10 +261,41 @@ class ChatController(QObject):
         request = ChatRequest(messages=history, deep_thinking=thinking,
                               sampling=self.presets.sampling(), max_tokens=self.max_tokens,
                               conversation_id=conversation_id)
+        self._generate(assistant.id, request)
+
+    def _generate(self, message_id: str, request: ChatRequest) -> None:
         self._set_generating(True)
         self._refresh_sidebar()
-        self.generation.generate(GenerateRequest(assistant.id, request,
+        self.generation.generate(GenerateRequest(message_id, request,
                                                  engine=self.models.engine()))
+
+    @Slot(str)
+    def _on_view_continue_requested(self, message_id: str) -> None:
+        self.continue_answer(message_id)
+
+    def continue_answer(self, message_id: str) -> None:
+        """The last answer stopped while thinking: the model goes on from the end of its
+        reasoning, into the same message (its thinking time runs on)."""
+        conversation_id = self.conversation_id
+        if self.streaming is not None or conversation_id is None:
+            return
+        if not self.models.ready():
+            self.models.explain_not_ready()
+            return
+        messages = self.store.messages(conversation_id)
+        message = messages[-1] if messages else None
+        if message is None or message.id != message_id or not message.reasoning:
+            return
+        self.store.reopen_message(message_id)
+        self.store.touch(conversation_id)
+        self.window.chat_view.resume_message(message_id)
+        started = time.monotonic() - (message.thinking_seconds or 0.0)
+        self.streaming = _Streaming(message_id, conversation_id, started,
+                                    reasoning=message.reasoning)
+        request = ChatRequest(messages=self.store.history(conversation_id), deep_thinking=True,
+                              sampling=self.models.sampling(), max_tokens=self.max_tokens,
+                              continue_reasoning=message.reasoning)
+        self._generate(message_id, request)
 
     @Slot()
     def _on_composer_stop_requested(self) -> None:
@@ -345,10 +377,12 @@ class ChatController(QObject):
         state = MessageState.CANCELLED if cancelled else MessageState.COMPLETE
         self.store.finish_message(message_id, content=s.content, reasoning=s.reasoning,
                                   thinking_seconds=s.thinking_seconds, stats=stats, state=state)
+        thinking = stopped_thinking(state, s.content, s.reasoning)
         self.window.chat_view.finish_message(message_id, state=state,
                                              stats_text=stats_text(stats),
-                                             notice=_finish_notice(stats.finish_reason),
-                                             thinking_seconds=s.thinking_seconds)
+                                             notice=_finish_notice(stats.finish_reason, thinking),
+                                             thinking_seconds=s.thinking_seconds,
+                                             can_continue=thinking)
         self.models.show_stats(stats)
         self._end()
 
@@ -420,16 +454,27 @@ def stats_text(stats: GenerationStats) -> str:
     ).format(tps=stats.decode_tps, ttft=stats.ttft_s, tokens=stats.completion_tokens)
 
 
-def _finish_notice(reason: FinishReason | None) -> str:
-    """What the answer's end says under it, in the interface language."""
+def stopped_thinking(state: MessageState, content: str, reasoning: str) -> bool:
+    """The answer ended inside its reasoning (no `</think>` before the end or the token limit):
+    there is reasoning and no answer. Continue can take it on from there."""
+    return state is MessageState.COMPLETE and bool(reasoning.strip()) and not content.strip()
+
+
+def _finish_notice(reason: FinishReason | None, thinking: bool = False) -> str:
+    """What the answer's end says under it, in the interface language; `thinking`: it ended
+    while the model was still thinking."""
     if reason is FinishReason.CANCELLED:
         return QCoreApplication.translate("ChatController", "Stopped.")
+    if thinking:
+        return QCoreApplication.translate("ChatController", "The model stopped while thinking.")
     if reason is FinishReason.LENGTH:
         return QCoreApplication.translate("ChatController", "The answer reached the length limit.")
     return ""
 
 
 def _view(message: StoredMessage) -> MessageView:
+    thinking = (message.role is Role.ASSISTANT
+                and stopped_thinking(message.state, message.content, message.reasoning))
     notice = ""
     if message.state is MessageState.INTERRUPTED:
         notice = QCoreApplication.translate(
@@ -437,7 +482,7 @@ def _view(message: StoredMessage) -> MessageView:
     elif message.error:
         notice = message.error  # shown as the user was told when it failed
     else:
-        notice = _finish_notice(message.finish_reason)
+        notice = _finish_notice(message.finish_reason, thinking)
     return MessageView(
         id=message.id,
         role=str(message.role),
@@ -450,5 +495,6 @@ def _view(message: StoredMessage) -> MessageView:
         version=message.version,
         versions=message.versions,
         attachments=message.attachments,
+        can_continue=thinking,
     )
 

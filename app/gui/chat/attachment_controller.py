@@ -34,7 +34,7 @@ from backend.chat.messages import Attachment
 from backend.errors import AppError
 
 if TYPE_CHECKING:
-    from app.gui.chat_controller import ModelContext
+    from app.gui.chat.chat_controller import ModelContext
     from app.gui.generation_worker import GenerationThread
     from ui.main_window import MainWindow
 
