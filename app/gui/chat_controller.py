@@ -78,6 +78,7 @@ class ChatController(QObject):
         view, composer, sidebar = window.chat_view, window.composer, window.sidebar
         composer.send_requested.connect(self._on_composer_send_requested)
         composer.stop_requested.connect(self._on_composer_stop_requested)
+        composer.effort_changed.connect(self._on_composer_effort_changed)
         view.regenerate_requested.connect(self._on_view_regenerate_requested)
         view.edit_requested.connect(self._on_view_edit_requested)
         sidebar.new_requested.connect(self._on_sidebar_new_requested)
@@ -111,8 +112,10 @@ class ChatController(QObject):
             conversation = self.store.get_conversation(conversation_id)
             self.models.use_engine(conversation.engine)  # a local model or a remote server
             self.window.composer.set_deep_thinking(conversation.deep_thinking)
+            self.window.composer.set_effort(conversation.reasoning_effort)
         else:
             self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
+            self.window.composer.set_effort(None)
 
     def deep_thinking(self) -> bool:
         return self.window.composer.deep_thinking.isChecked()
@@ -120,6 +123,11 @@ class ChatController(QObject):
     def remember_deep_thinking(self, on: bool) -> None:
         if self.conversation_id:
             self.store.set_deep_thinking(self.conversation_id, on)
+
+    @Slot(str)
+    def _on_composer_effort_changed(self, effort: str) -> None:
+        if self.conversation_id:
+            self.store.set_reasoning_effort(self.conversation_id, effort or None)
 
     def remember_engine(self, engine_id: str) -> None:
         """The user chose another engine: the open conversation keeps it from now on."""
@@ -205,6 +213,9 @@ class ChatController(QObject):
                 title_from_first_message(text), deep_thinking=self.deep_thinking(),
                 model=self.models.current_label(), engine=self.models.engine_id())
             self.conversation_id = conversation.id
+            effort = self.window.composer.reasoning_effort()
+            if effort:
+                self.store.set_reasoning_effort(conversation.id, effort)
             self.window.chat_view.set_messages([])
         user = self.store.add_message(self.conversation_id, Role.USER, text)
         self.window.chat_view.add_message(_view(user))
@@ -225,8 +236,10 @@ class ChatController(QObject):
         self.streaming = _Streaming(assistant.id, conversation_id, time.monotonic())
         if thinking:
             self.window.chat_view.begin_reasoning(assistant.id)
+        effort = self.models.reasoning_effort(self.window.composer.reasoning_effort(), thinking)
         request = ChatRequest(messages=history, deep_thinking=thinking,
-                              sampling=self.models.sampling(), max_tokens=self.max_tokens)
+                              sampling=self.models.sampling(), max_tokens=self.max_tokens,
+                              reasoning_effort=effort)
         self._set_generating(True)
         self._refresh_sidebar()
         self.generation.generate(GenerateRequest(assistant.id, request,
@@ -355,6 +368,7 @@ class ModelContext(Protocol):
     def explain_not_ready(self) -> None: ...
     def current_label(self) -> str | None: ...
     def thinking_flag(self, toggle: bool) -> bool: ...
+    def reasoning_effort(self, choice: str | None, thinking: bool) -> str | None: ...
     def sampling(self) -> Sampling | None: ...
     def default_deep_thinking(self) -> bool: ...
     def show_stats(self, stats: GenerationStats) -> None: ...

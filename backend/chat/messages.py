@@ -42,3 +42,6 @@ class ChatRequest:
     sampling: Sampling | None = None  # None: the model family's recommended settings
     max_tokens: int | None = None  # None: until the model stops or the context is full
     seed: int | None = None  # None: a fresh random seed
+    # With deep thinking, the template's `reasoning_effort` ("high", "max": DeepSeek's effort
+    # preamble; see `FamilyInfo.effort_levels`). None: the model's default effort.
+    reasoning_effort: str | None = None

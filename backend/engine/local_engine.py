@@ -25,6 +25,7 @@ from backend.chat.family import default_sampling
 from backend.chat.messages import ChatRequest, Sampling
 from backend.chat.prompt import build_prompt
 from backend.chat.reasoning import ReasoningSplitter
+from backend.chat.tool_calls import ToolCallFilter
 from backend.engine.offload import Machine, OffloadPlan, PlanOptions, plan_offload
 from backend.engine.preflight import inspect_loadable
 from backend.errors import (
@@ -191,17 +192,22 @@ class LocalEngine:
         prompt = build_prompt(
             request.messages, info.family, deep_thinking=request.deep_thinking,
             chat_template=info.chat_template, bos_token=info.bos_token, eos_token=info.eos_token,
+            reasoning_effort=request.reasoning_effort, arch=info.arch,
         )
         sampling = request.sampling or default_sampling(info.family.family)
         splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning)
+        tools = ToolCallFilter()  # tool-call markup never reaches the answer as text
         for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
                                   seed=request.seed, grammar=grammar or self.grammar,
                                   cancel=cancel):
             if isinstance(item, GenerationStats):
-                yield from splitter.finish()
+                for delta in splitter.finish():
+                    yield from tools.feed(delta)
+                yield from tools.finish()
                 yield Finished(item)
             else:
-                yield from splitter.feed(item) or (_HEARTBEAT,)
+                out = [d for delta in splitter.feed(item) for d in tools.feed(delta)]
+                yield from out or (_HEARTBEAT,)
 
     def generate(
         self,
@@ -269,7 +275,7 @@ class LocalEngine:
                         yield text
                     status = native.decode([token])
                     if status == _ABORTED:  # stopped mid-token: drop its half-written cells
-                        native.forget_after(len(self._cache_tokens))
+                        self._forget_after(native, len(self._cache_tokens))
                         finish = FinishReason.CANCELLED
                         break
                     if status != 0:
@@ -317,9 +323,17 @@ class LocalEngine:
                 break
             common += 1
         common = min(common, len(tokens) - 1)  # the last prompt token must be evaluated
-        native.forget_after(common)
-        del self._cache_tokens[common:]
-        return common
+        if common == len(self._cache_tokens) and common:
+            return common  # the cache holds exactly the prefix: nothing to drop
+        return self._forget_after(native, common)
+
+    def _forget_after(self, native: NativeModel, n_tokens: int) -> int:
+        """Drop the cache after `n_tokens`; return how many tokens it still holds (0 when the
+        cache could only be cleared whole, as DeepSeek-V4's)."""
+        if not native.forget_after(n_tokens):
+            n_tokens = 0
+        del self._cache_tokens[n_tokens:]
+        return n_tokens
 
     def _evaluate_prompt(
         self, native: NativeModel, tokens: list[int], start: int, cancel: threading.Event
@@ -331,10 +345,10 @@ class LocalEngine:
             chunk = tokens[begin : begin + n_batch]
             status = native.decode(chunk)
             if status == _ABORTED:
-                native.forget_after(begin)
+                self._forget_after(native, begin)
                 return FinishReason.CANCELLED
             if status != 0:
-                native.forget_after(begin)
+                self._forget_after(native, begin)
                 raise GenerationError(translate(
                     "Engine",
                     "llama.cpp could not evaluate the prompt (code {status}). If this keeps "

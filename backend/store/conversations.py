@@ -66,6 +66,7 @@ class Conversation:
     model: str | None  # label or path of the model last used
     engine: str  # "local", or a remote connection's engine id ("remote:…")
     message_count: int = 0
+    reasoning_effort: str | None = None  # with deep thinking: "high", "max"; None: default
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ _MESSAGE_COLUMNS = (
 )
 _CONVERSATION_SELECT = (
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.deep_thinking, c.model, c.engine, "
+    "c.reasoning_effort, "
     "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count "
     "FROM conversations c"
 )
@@ -179,6 +181,12 @@ class ConversationStore:
     @reports(lambda: translate("Store", "save the deep thinking choice"))
     def set_deep_thinking(self, conversation_id: str, on: bool) -> None:
         self._update_conversation(conversation_id, "deep_thinking = ?", int(on))
+
+    @reports(lambda: translate("Store", "save the reasoning effort"))
+    def set_reasoning_effort(self, conversation_id: str, effort: str | None) -> None:
+        """The effort asked with deep thinking in this conversation ("high", "max"; None: the
+        model's default)."""
+        self._update_conversation(conversation_id, "reasoning_effort = ?", effort)
 
     @reports(lambda: translate("Store", "save the model choice"))
     def set_model(self, conversation_id: str, model: str | None) -> None:
@@ -368,6 +376,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         id=row["id"], title=row["title"], created_at=row["created_at"],
         updated_at=row["updated_at"], deep_thinking=bool(row["deep_thinking"]),
         model=row["model"], engine=row["engine"], message_count=row["message_count"],
+        reasoning_effort=row["reasoning_effort"],
     )
 
 

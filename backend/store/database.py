@@ -69,9 +69,15 @@ def _schema_v1(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX messages_in_order ON messages (conversation_id, position)")
 
 
+def _reasoning_effort(db: sqlite3.Connection) -> None:
+    # Per conversation, the reasoning effort asked with deep thinking ("high", "max");
+    # NULL: the model's default.
+    db.execute("ALTER TABLE conversations ADD COLUMN reasoning_effort TEXT")
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (PRAGMA user_version), inside
 # one transaction. To change the schema, append a function; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _reasoning_effort]
 
 def open_database(path: Path, clock: Callable[[], float]) -> sqlite3.Connection:
     """Open (creating or migrating) the database at `path`.

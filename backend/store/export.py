@@ -94,6 +94,7 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
         "created_at": _iso(conversation.created_at),
         "updated_at": _iso(conversation.updated_at),
         "deep_thinking": conversation.deep_thinking,
+        "reasoning_effort": conversation.reasoning_effort,
         "model": conversation.model,
         "engine": conversation.engine,
         "messages": [

@@ -73,10 +73,10 @@ def raw(path: Path, sql: str) -> list[tuple[object, ...]]:
 # --- opening -----------------------------------------------------------------------------------
 
 
-def test_a_new_database_is_in_wal_mode_at_schema_1_with_foreign_keys(store: ConversationStore,
-                                                                     db_path: Path) -> None:
+def test_a_new_database_is_in_wal_mode_at_the_latest_schema_with_foreign_keys(
+        store: ConversationStore, db_path: Path) -> None:
     assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
-    assert raw(db_path, "PRAGMA user_version") == [(1,)]
+    assert raw(db_path, "PRAGMA user_version") == [(len(database.MIGRATIONS),)]
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     indexes = raw(db_path, "SELECT name FROM sqlite_master WHERE type = 'index' "
@@ -103,7 +103,7 @@ def test_a_second_migration_runs_once_when_appended(db_path: Path,
     ConversationStore(db_path).close()
     ConversationStore(db_path).close()
     assert calls == [1]
-    assert raw(db_path, "PRAGMA user_version") == [(2,)]
+    assert raw(db_path, "PRAGMA user_version") == [(len(database.MIGRATIONS),)]
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_path: Path
         ConversationStore(db_path)
     assert str(info.value) == (
         f"The conversation database at {db_path} was written by a newer version of DeepSeek "
-        "Local (schema 7; this version reads up to 1). Update the app."
+        f"Local (schema 7; this version reads up to {len(database.MIGRATIONS)}). Update the app."
     )
     assert raw(db_path, "PRAGMA user_version") == [(7,)]
 
