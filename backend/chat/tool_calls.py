@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from backend.chat.events import AnswerDelta, ReasoningDelta
 
 BLOCK_LANG = "deepseek-tool-call"
-_BLOCK = re.compile(r"\n*```" + BLOCK_LANG + r"\n(.*?)\n```[ \t]*(?:\n+|$)", re.DOTALL)
+_BLOCK = re.compile(r"```" + BLOCK_LANG + r"\n(.*?)\n```", re.DOTALL)
+_BLOCK_RUN = re.compile(r"\n*(?:```" + BLOCK_LANG + r"\n.*?\n```[ \t]*\n*)+", re.DOTALL)
 # Where a markup region opens, and the text that closes it.
 _OPEN = re.compile(
     r"<｜DSML｜(function_calls|tool_calls)>|<｜DSML｜(invoke)(?![\w])|<｜(tool▁calls?▁begin)｜>")
@@ -85,17 +86,20 @@ def split_tool_blocks(content: str, *, strip: bool = True) -> tuple[str, tuple[T
         return content, ()
     calls: list[ToolCall] = []
 
-    def take(match: re.Match[str]) -> str:
-        try:
-            payload = json.loads(match.group(1))
-            name = str(payload["name"])
-            arguments = json.dumps(payload["arguments"], ensure_ascii=False)
-        except (ValueError, TypeError, KeyError):
-            return match.group(0)  # not one of ours: leave the text as it is
-        calls.append(ToolCall(name, arguments))
+    def take(run: re.Match[str]) -> str:
+        found = []
+        for block in _BLOCK.finditer(run.group(0)):
+            try:
+                payload = json.loads(block.group(1))
+                name = str(payload["name"])
+                arguments = json.dumps(payload["arguments"], ensure_ascii=False)
+            except (ValueError, TypeError, KeyError):
+                return run.group(0)  # not ours: leave the text as it is
+            found.append(ToolCall(name, arguments))
+        calls.extend(found)
         return "\n\n"
 
-    text = _BLOCK.sub(take, content)
+    text = _BLOCK_RUN.sub(take, content)
     if not calls:
         return content, ()
     return (text.strip() if strip else text), tuple(calls)

@@ -184,7 +184,7 @@ def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp
     page.test_button.click()
     qtbot.waitUntil(lambda: page.test_button.isEnabled(), timeout=10_000)
     assert page.status.text().startswith(
-        "DeepSeek API: Connected: 16 models (deepseek-chat, deepseek-reasoner, v3.1, …); "
+        "DeepSeek API: Connected: 18 models (deepseek-chat, deepseek-reasoner, v3.1, …); "
         "first token in ")
 
     page.base_url.setText("nowhere")
