@@ -333,6 +333,11 @@ def chat_stylesheet(palette: QPalette, point_size: float) -> str:
     padding: 4px 12px 4px 8px; font-size: {small:.1f}pt; }}
 #reasoningToggle:hover {{ background: {hover}; color: {text.name()}; }}
 #reasoningBody {{ border: none; border-left: 2px solid {rule}; margin-left: 10px; }}
+#toolCallToggle {{ background: {pill}; color: {muted}; border: none; border-radius: 12px;
+    padding: 4px 12px 4px 8px; font-size: {small:.1f}pt; }}
+#toolCallToggle:hover {{ background: {hover}; color: {text.name()}; }}
+#toolCallDetails {{ border: none; border-left: 2px solid {rule}; margin-left: 10px;
+    padding-left: 12px; font-size: {small:.1f}pt; }}
 #messageAction {{ background: transparent; color: {muted}; border: none; border-radius: 6px;
     padding: 3px 8px; font-size: {small:.1f}pt; }}
 #messageAction:hover {{ background: {hover}; color: {text.name()}; }}

@@ -145,13 +145,17 @@ class ToolCallFilter:
     `ToolCallDelta`. Everything else passes through at once, in order.
     """
 
-    __slots__ = ("_close", "_hold", "_hold_kind", "_region")
+    __slots__ = ("_close", "_hold", "_hold_kind", "_region", "_space", "_space_kind")
 
     def __init__(self) -> None:
         self._hold = ""  # a possible marker start, not yet decided
         self._hold_kind: type[Delta] = AnswerDelta
         self._region: list[str] = []  # the open markup region's text so far
         self._close = ""  # what closes it ("" when no region is open)
+        # Trailing whitespace, passed on once text follows (or the stream ends); dropped before
+        # a tool call (the blank line models put before one).
+        self._space = ""
+        self._space_kind: type[Delta] = AnswerDelta
 
     def feed(self, delta: Delta) -> list[Delta]:
         """The deltas to pass on for `delta` (a `ToolCallDelta` where a region closed)."""
@@ -163,7 +167,7 @@ class ToolCallFilter:
             if self._hold_kind is kind:
                 text = held + text
             else:  # the section changed: what was held there was text of that section
-                _emit(out, self._hold_kind, _STRAY.sub("", held))
+                self._text(out, self._hold_kind, _STRAY.sub("", held))
         while text:
             if self._close:
                 text = self._take_region(text, out)
@@ -173,9 +177,9 @@ class ToolCallFilter:
                 tail = 2 if text.endswith("</") else 1 if text.endswith("<") else 0
                 if tail:  # may be the start of a marker: the next piece decides
                     text, self._hold, self._hold_kind = text[:-tail], text[-tail:], kind
-                _emit(out, kind, text)
+                self._text(out, kind, text)
                 break
-            _emit(out, kind, text[:found.start()])
+            self._text(out, kind, text[:found.start()])
             text = self._take_marker(text[found.start():], kind, out)
         return out
 
@@ -185,14 +189,34 @@ class ToolCallFilter:
         if self._close:
             raw = "".join(self._region)
             self._region, self._close = [], ""
-            _append_calls(out, parse_markup(raw))
+            self._calls(out, parse_markup(raw))
         held, self._hold = self._hold, ""
         if held:
-            _emit(out, self._hold_kind, _STRAY.sub("", held))
+            self._text(out, self._hold_kind, _STRAY.sub("", held))
+        if self._space:
+            _emit(out, self._space_kind, self._space)
+            self._space = ""
         return out
 
+    def _text(self, out: list[Delta], kind: type[Delta], text: str) -> None:
+        """Pass `text` on, holding back its trailing whitespace until more text follows."""
+        if not text:
+            return
+        if self._space and self._space_kind is not kind:
+            _emit(out, self._space_kind, self._space)
+            self._space = ""
+        text = self._space + text
+        kept = text.rstrip()
+        self._space, self._space_kind = text[len(kept):], kind
+        _emit(out, kind, kept)
+
+    def _calls(self, out: list[Delta], calls: tuple[ToolCall, ...]) -> None:
+        self._space = ""  # the blank line before the call was layout, not text
+        out.append(ToolCallDelta(tool_block(calls), calls))
+
     def _take_marker(self, text: str, kind: type[Delta], out: list[Delta]) -> str:
-        """`text` starts with "<｜" or "</｜": open a region, drop a stray marker, or pass it as text."""
+        """`text` starts with "<｜" or "</｜": open a region, drop a stray marker, or pass it as
+        text."""
         opened = _OPEN.match(text)
         if opened:
             name = next(group for group in opened.groups() if group)
@@ -206,7 +230,7 @@ class ToolCallFilter:
             self._hold, self._hold_kind = text, kind  # may still become a marker
             return ""
         start = 2 if text.startswith("</") else 1  # ordinary text: move past its "<" or "</"
-        _emit(out, kind, text[:start])
+        self._text(out, kind, text[:start])
         return text[start:]
 
     def _take_region(self, text: str, out: list[Delta]) -> str:
@@ -219,7 +243,7 @@ class ToolCallFilter:
             return ""
         end += len(self._close)
         self._region, self._close = [], ""
-        _append_calls(out, parse_markup(raw[:end]))
+        self._calls(out, parse_markup(raw[:end]))
         return raw[end:]
 
 
@@ -230,7 +254,3 @@ def _emit(out: list[Delta], kind: type[Delta], text: str) -> None:
         out[-1] = kind(out[-1].text + text)
     else:
         out.append(kind(text))
-
-
-def _append_calls(out: list[Delta], calls: tuple[ToolCall, ...]) -> None:
-    out.append(ToolCallDelta(tool_block(calls), calls))

@@ -197,17 +197,21 @@ class LocalEngine:
         sampling = request.sampling or default_sampling(info.family.family)
         splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning)
         tools = ToolCallFilter()  # tool-call markup never reaches the answer as text
-        for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
-                                  seed=request.seed, grammar=grammar or self.grammar,
-                                  cancel=cancel):
-            if isinstance(item, GenerationStats):
-                for delta in splitter.finish():
-                    yield from tools.feed(delta)
-                yield from tools.finish()
-                yield Finished(item)
-            else:
-                out = [d for delta in splitter.feed(item) for d in tools.feed(delta)]
-                yield from out or (_HEARTBEAT,)
+        stream = self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
+                               seed=request.seed, grammar=grammar or self.grammar, cancel=cancel)
+        try:
+            for item in stream:
+                if isinstance(item, GenerationStats):
+                    for delta in splitter.finish():
+                        yield from tools.feed(delta)
+                    yield from tools.finish()
+                    yield Finished(item)
+                else:
+                    out = [d for delta in splitter.feed(item) for d in tools.feed(delta)]
+                    yield from out or (_HEARTBEAT,)
+        except AppError:
+            yield from tools.finish()  # what came before the failure is kept, as it came
+            raise
 
     def generate(
         self,

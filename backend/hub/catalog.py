@@ -22,10 +22,10 @@ from typing import Any, Protocol
 from backend import i18n
 from backend.chat.family import ModelFamily, ThinkingMode
 from backend.chat.messages import Sampling
+from backend.engine.libraries import is_supported_architecture, runtime_name
 from backend.errors import AppError
 from backend.gguf.file_sets import UnitKind, group_units
 from backend.hub.client import RemoteFile, RepoSnapshot
-from backend.engine.libraries import is_supported_architecture, runtime_name
 from backend.hub.download_errors import QuantNotFoundError, RemoteSplitSetIncompleteError
 from backend.i18n import translate
 

@@ -30,7 +30,7 @@ from backend.chat.events import (
 )
 from backend.chat.messages import ChatMessage, ChatRequest, Role
 from backend.chat.tool_calls import ToolCallFilter, split_tool_blocks
-from backend.errors import ThinkingUnsupportedError
+from backend.errors import AppError, ThinkingUnsupportedError
 from backend.i18n import translate
 from backend.remote.chunks import ChunkDecoder, MalformedChunk, ServerReportedError, finish_reason
 from backend.remote.connections import Connection, ThinkingControl
@@ -143,6 +143,9 @@ class RemoteEngine:
                 if isinstance(event, Finished):
                     yield from tools.finish()
                 yield event
+        except AppError:
+            yield from tools.finish()  # what came before the failure is kept, as it came
+            raise
         finally:
             self._end(abort)
 

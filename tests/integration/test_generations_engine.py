@@ -66,7 +66,7 @@ def test_chat_with_thinking_on_and_off(engine: LocalEngine, request: pytest.Fixt
     loaded = engine.load(path, LoadSettings(n_ctx=1024), machine=CPU_ONLY)
     assert (loaded.info.family.family, loaded.info.label) == (family, label)
     # The prompt ends inside <think> with thinking on: the model's first words are reasoning.
-    reasoning, answer, stats = chat(engine, ask("2+2?"), think=True, grammar=THINK_SCRIPT)
+    reasoning, answer, _ = chat(engine, ask("2+2?"), think=True, grammar=THINK_SCRIPT)
     assert (reasoning, answer) == ("Let me think.", "The answer is 4.")
     # With thinking off the template closed the block: the same words are the answer.
     reasoning, answer, _ = chat(engine, ask("2+2?"), think=False, grammar=ANSWER_SCRIPT)
@@ -139,7 +139,7 @@ def test_v4_expert_overrides_reach_llama_cpp(engine: LocalEngine, v4_model: Path
     assert overridden == set(plan.cpu_expert_tensors) == {
         f"blk.{i}.ffn_{kind}_exps.weight" for i in (0, 1) for kind in ("gate", "up", "down")}
     assert not any("shexp" in name or "indexer" in name or "hc_" in name for name in overridden)
-    reasoning, answer, _ = chat(engine, ask("hi"), think=False, grammar=ANSWER_SCRIPT)
+    _, answer, _ = chat(engine, ask("hi"), think=False, grammar=ANSWER_SCRIPT)
     assert answer == "The answer is 4."
 
 

@@ -143,7 +143,7 @@ def test_tool_call_markup_from_a_server_never_shows_raw(fake_openai: FakeOpenAI)
     assert calls == [ToolCall("get_weather", '{"city": "Paris"}')]
     answer = "".join(e.text for e in events
                      if isinstance(e, AnswerDelta) and not isinstance(e, ToolCallDelta))
-    assert answer == "Let me check.\n\n" and isinstance(events[-1], Finished)
+    assert answer == "Let me check." and isinstance(events[-1], Finished)
 
 
 def test_inline_think_tags_and_counted_tokens(fake_openai: FakeOpenAI) -> None:

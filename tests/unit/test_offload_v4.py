@@ -10,8 +10,8 @@ import pytest
 
 from backend.engine.offload import (
     GiB,
-    MiB,
     Machine,
+    MiB,
     PlanOptions,
     Verdict,
     kv_layer_bytes,
