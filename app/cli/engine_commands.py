@@ -17,7 +17,15 @@ from app.cli.event_printer import print_answer
 from backend.chat.family import EFFORT_LEVELS, ThinkingMode, default_sampling, facts
 from backend.chat.messages import ChatMessage, ChatRequest, Role
 from backend.chat.prompt import fallback_template
-from backend.engine.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
+from backend.engine.offload import (
+    GiB,
+    GpuBudget,
+    Machine,
+    OffloadPlan,
+    PlanOptions,
+    kv_layer_bytes,
+    plan_offload,
+)
 from backend.engine.preflight import check_loadable, inspect_loadable, read_loadable
 from backend.errors import InvalidOptionError, ModelFileError
 from backend.gguf.model_info import ModelInfo, describe
@@ -195,6 +203,12 @@ def _print_inspect(info: ModelInfo, problem: ModelFileError | None) -> None:
         csa, hca = layout.compress_ratios.count(4), layout.compress_ratios.count(128)
         print(f"  attention: compressed: {csa} CSA (1/4, indexed) and {hca} HCA (1/128) layers, "
               f"sliding window {layout.sliding_window}")
+    if info.arch in ("deepseek32", "deepseek4"):
+        half, full = (sum(kv_layer_bytes(layout, n, "f16")) for n in (1 << 19, 1 << 20))
+        per_token = (full - half) / (1 << 19)
+        fixed = full - per_token * (1 << 20)
+        print(f"  KV cache:  {per_token:,.0f} bytes per token at f16"
+              + (f" + {fixed / 2**20:.1f} MiB" if fixed >= 2**20 / 10 else ""))
     if layout.n_expert:
         print(f"  layers:    {layout.n_layer} ({layout.n_dense_lead} dense, "
               f"{len(layout.moe_layers)} MoE with {layout.n_expert} experts, "

@@ -1,7 +1,10 @@
 """Which DeepSeek model a GGUF holds, whether it reasons, and the settings DeepSeek recommends.
 
-Names lie less than nothing but more than templates: whether a model thinks is decided first by
-rendering its own chat template (sandboxed) both ways, and only then by its name and architecture.
+The generation (R1, V3, V3.1, V3.2, V4, a distill) is decided by the architecture first
+(`deepseek32` is V3.2, `deepseek4` V4), then the file's metadata and name, then its template
+(V3.2's and V4's write tool calls in their own DSML blocks): quantizers name files freely.
+Whether a model thinks, and which reasoning efforts it knows, is decided by rendering its own
+chat template (sandboxed), and only then by its family's published facts (`facts`).
 """
 
 from __future__ import annotations

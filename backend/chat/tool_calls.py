@@ -152,7 +152,7 @@ class ToolCallFilter:
         self._hold_kind: type[Delta] = AnswerDelta
         self._region: list[str] = []  # the open markup region's text so far
         self._close = ""  # what closes it ("" when no region is open)
-        # Trailing whitespace, passed on once text follows (or the stream ends); dropped before
+        # Trailing line breaks, passed on once text follows (or the stream ends); dropped before
         # a tool call (the blank line models put before one).
         self._space = ""
         self._space_kind: type[Delta] = AnswerDelta
@@ -199,7 +199,7 @@ class ToolCallFilter:
         return out
 
     def _text(self, out: list[Delta], kind: type[Delta], text: str) -> None:
-        """Pass `text` on, holding back its trailing whitespace until more text follows."""
+        """Pass `text` on, holding back trailing line breaks until more text follows."""
         if not text:
             return
         if self._space and self._space_kind is not kind:
@@ -207,6 +207,8 @@ class ToolCallFilter:
             self._space = ""
         text = self._space + text
         kept = text.rstrip()
+        if "\n" not in text[len(kept):]:
+            kept = text  # spaces between words flow on at once; only a line break may be layout
         self._space, self._space_kind = text[len(kept):], kind
         _emit(out, kind, kept)
 

@@ -20,6 +20,8 @@ def test_inspect_reports_v4_with_its_facts(v4_model: Path) -> None:
     assert "  sampling:  temperature 1, top_p 1 (DeepSeek's recommendation)\n" in out
     assert ("  attention: compressed: 2 CSA (1/4, indexed) and 1 HCA (1/128) layers, sliding "
             "window 32\n") in out
+    # 2 CSA layers x (64 + 64) / 4 + 1 HCA layer x 64 / 128, at 2 bytes, plus the window.
+    assert "  KV cache:  129 bytes per token at f16 + 0.5 MiB\n" in out
     assert "  verdict:   loadable\n" in out
 
 

@@ -95,7 +95,7 @@ def test_markup_cut_off_by_the_end_of_the_stream_is_still_folded() -> None:
          "name=\"q\" string=\"true\">deep"]))
     assert (answer, calls) == ("", [ToolCall("search", '{"q": "deep"}')])
     _, answer, calls = shown(stream(["Hmm <｜tool▁calls▁begin｜>"]))
-    assert answer == "Hmm" and calls == [ToolCall("", '""')]
+    assert answer == "Hmm " and calls == [ToolCall("", '""')]
 
 
 def test_stray_markers_vanish_and_ordinary_text_with_brackets_passes() -> None:
