@@ -205,9 +205,9 @@ def _print_inspect(info: ModelInfo, problem: ModelFileError | None) -> None:
               f"sliding window {layout.sliding_window}")
     if info.arch in ("deepseek32", "deepseek4"):
         half, full = (sum(kv_layer_bytes(layout, n, "f16")) for n in (1 << 19, 1 << 20))
-        per_token = (full - half) / (1 << 19)
-        fixed = full - per_token * (1 << 20)
-        print(f"  KV cache:  {per_token:,.0f} bytes per token at f16"
+        token_bytes = (full - half) / (1 << 19)
+        fixed = full - token_bytes * (1 << 20)
+        print(f"  KV cache:  {token_bytes:,.0f} bytes per token at f16"
               + (f" + {fixed / 2**20:.1f} MiB" if fixed >= 2**20 / 10 else ""))
     if layout.n_expert:
         print(f"  layers:    {layout.n_layer} ({layout.n_dense_lead} dense, "
