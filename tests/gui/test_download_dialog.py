@@ -288,7 +288,7 @@ def test_a_404_during_the_download_is_explained_and_retry_succeeds(
 
 def test_an_unreachable_hub_shows_approximate_sizes_and_fit_with_a_retry(
     qtbot: Any, host: QWidget, model_hub: FakeHub, make_manager: MakeManager,
-    monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
     dialog = open_download_dialog(host, make_manager())
@@ -306,6 +306,8 @@ def test_an_unreachable_hub_shows_approximate_sizes_and_fit_with_a_retry(
     assert r1.problem is not None  # nothing can be downloaded until the hub answers
     assert rows[("DeepSeek-R1-Distill-Qwen-7B", "Q4_K_M")].size == "~4.7 GB"
     assert sum(r.recommended for r in rows.values()) == 1  # still a recommendation offline
+    shot = tmp_path / "catalog-offline.png"
+    assert dialog.grab().save(str(shot))
 
     monkeypatch.setenv("HF_ENDPOINT", model_hub.endpoint)  # back online
     dialog.notice_button.click()

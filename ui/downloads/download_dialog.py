@@ -359,8 +359,7 @@ class DownloadDialog(QDialog):
             self.download_button.setEnabled(False)
             return
         self.detail_title.setText(f"{row.model} · {row.quant}")
-        meta = [row.parameters, row.thinking, row.files, row.size,
-                row.verdict if not row.problem else ""]
+        meta = [row.parameters, row.thinking, row.files, row.size, row.verdict]
         self.detail_meta.setText(" · ".join(m for m in meta if m))
         self.detail_text.setText(row.description)
         self.detail_license.setText(
