@@ -161,7 +161,7 @@ class CatalogTable(QTableWidget):
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         for r, row in enumerate(self.rows):
             # A verdict beside a problem is the offline estimate: the fit still shows.
-            values = (row.model, row.quant, row.size, row.thinking, row.verdict or row.problem)
+            values = (row.model, row.quant, row.size, row.thinking, row.verdict or row.problem or "")
             tip = _tooltip(row)
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
