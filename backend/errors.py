@@ -74,6 +74,10 @@ class ThinkingUnsupportedError(InputError, ValueError):
     """Deep thinking was asked of a model that cannot reason (DeepSeek-V3)."""
 
 
+class EffortUnsupportedError(InputError, ValueError):
+    """A reasoning effort was asked of a model whose chat template knows no such level."""
+
+
 class ContextOverflowError(InputError, ValueError):
     pass
 

@@ -76,3 +76,40 @@ def v31_model(tiny_model: Callable[..., Path]) -> Path:
 def r1_split_model(tiny_model: Callable[..., Path]) -> Path:
     return tiny_model("DeepSeek-R1-Tiny-F16.gguf", name="DeepSeek-R1 Tiny Test",
                       chat_template=templates.DEEPSEEK_R1, split_max_tensors=20)
+
+
+# -- later generations and a real distill body: tests/support/tiny_deepseek.py ---------------------
+
+
+@pytest.fixture(scope="session")
+def v32_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny `deepseek32` (DeepSeek-V3.2) with llama.cpp's V3.2 template."""
+    from tests.support.tiny_deepseek import write_v32_model
+
+    return write_v32_model(tmp_path_factory.mktemp("v32") / "DeepSeek-V3.2-Tiny-F32.gguf")
+
+
+@pytest.fixture(scope="session")
+def v4_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny `deepseek4` (DeepSeek-V4-Flash) with llama.cpp's V4 template (effort: max)."""
+    from tests.support.tiny_deepseek import write_v4_model
+
+    return write_v4_model(tmp_path_factory.mktemp("v4") / "DeepSeek-V4-Flash-Tiny-F32.gguf")
+
+
+@pytest.fixture(scope="session")
+def v4_0731_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny V4-Flash-0731 (its template knows the efforts high and max)."""
+    from tests.support.tiny_deepseek import V4_0731_TEMPLATE, v4_spec, write_v4_model
+
+    spec = v4_spec(name="DeepSeek-V4-Flash-0731 Tiny Test", template=V4_0731_TEMPLATE)
+    return write_v4_model(tmp_path_factory.mktemp("v4-0731") / "DeepSeek-V4-Flash-0731-Tiny.gguf",
+                          spec)
+
+
+@pytest.fixture(scope="session")
+def distill_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny `qwen2` DeepSeek-R1-Distill-Qwen with llama.cpp's distill template."""
+    from tests.support.tiny_deepseek import write_distill_model
+
+    return write_distill_model(tmp_path_factory.mktemp("distill") / "DeepSeek-R1-Distill-Qwen-Tiny.gguf")

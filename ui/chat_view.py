@@ -357,6 +357,11 @@ def chat_stylesheet(palette: QPalette, point_size: float) -> str:
     padding: 4px 12px 4px 8px; font-size: {small:.1f}pt; }}
 #reasoningToggle:hover {{ background: {t.hover}; color: {t.text}; }}
 #reasoningBody {{ border: none; border-left: 2px solid {t.rule}; margin-left: 10px; }}
+#toolCallToggle {{ background: {t.pill}; color: {t.muted}; border: none; border-radius: 12px;
+    padding: 4px 12px 4px 8px; font-size: {small:.1f}pt; }}
+#toolCallToggle:hover {{ background: {t.hover}; color: {t.text}; }}
+#toolCallDetails {{ border: none; border-left: 2px solid {t.rule}; margin-left: 10px;
+    padding-left: 12px; font-size: {small:.1f}pt; }}
 #messageAction {{ background: transparent; color: {t.muted}; border: none; border-radius: 6px;
     padding: 3px 8px; font-size: {small:.1f}pt; }}
 #messageAction:hover {{ background: {t.hover}; color: {t.text}; }}

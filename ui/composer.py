@@ -1,6 +1,7 @@
-"""The message composer: a growing multi-line input, Send/Stop, the Deep thinking toggle, and the
-files attached to the message (by the Attach button, drag and drop, or paste) with the message's
-size against the model's context."""
+"""The message composer: a growing multi-line input, Send/Stop, the Deep thinking toggle and, for
+models whose chat template knows effort levels (DeepSeek-V4), the reasoning effort beside it, and
+the files attached to the message (by the Attach button, drag and drop, or paste) with the
+message's size against the model's context."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -32,6 +34,7 @@ class Composer(QFrame):
         deep_thinking_toggled(bool): the user flipped Deep thinking.
         files_chosen(list): paths of files to attach (Attach button, drag and drop, paste).
         image_pasted(): an image (not a file) was pasted.
+        effort_changed(str): the user chose a reasoning effort ("high", "max"; "" the default).
     """
 
     send_requested = Signal(str)
@@ -39,6 +42,7 @@ class Composer(QFrame):
     deep_thinking_toggled = Signal(bool)
     files_chosen = Signal(list)
     image_pasted = Signal()
+    effort_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +57,14 @@ class Composer(QFrame):
         self.deep_thinking.setText(self.tr("Deep thinking"))
         self.deep_thinking.setToolTip(self.tr("Let the model reason step by step before answering"))
         self.deep_thinking.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.effort = QComboBox(self)
+        self.effort.setObjectName("reasoningEffort")
+        self.effort.setToolTip(self.tr(
+            "How hard the model thinks with Deep thinking on. Max effort reasons longest; it "
+            "works best with a long context."))
+        self.effort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.effort.hide()  # only for models whose template knows effort levels
+        self._effort_choice = ""  # the conversation's choice, kept when a model lacks it
         self.send = QPushButton(self.tr("Send"), self)
         self.send.setObjectName("send")
         self.send.setDefault(False)
@@ -64,6 +76,7 @@ class Composer(QFrame):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.attach)
         row.addWidget(self.deep_thinking)
+        row.addWidget(self.effort)
         row.addStretch(1)
         row.addWidget(self.context_label)
         row.addWidget(self.send)
@@ -79,6 +92,8 @@ class Composer(QFrame):
         self.input.escape.connect(self._on_input_escape)
         self.send.clicked.connect(self._on_send_clicked)
         self.deep_thinking.toggled.connect(self.deep_thinking_toggled)
+        self.deep_thinking.toggled.connect(self._on_deep_thinking_toggled)
+        self.effort.activated.connect(self._on_effort_activated)
         self.input.textChanged.connect(self._update_send)
         self._update_send()
 
@@ -98,6 +113,34 @@ class Composer(QFrame):
         blocked = self.deep_thinking.blockSignals(True)
         self.deep_thinking.setChecked(on)
         self.deep_thinking.blockSignals(blocked)
+        self.effort.setEnabled(on)
+
+    def set_effort_levels(self, levels: tuple[str, ...]) -> None:
+        """The efforts the current model knows ("high", "max"); none hides the choice."""
+        if levels == tuple(self.effort.itemData(i) for i in range(1, self.effort.count())):
+            return
+        self.effort.clear()
+        self.effort.addItem(self.tr("Normal effort"), "")
+        names = {"high": self.tr("High effort"), "max": self.tr("Max effort")}
+        for level in levels:
+            self.effort.addItem(names.get(level, level), level)
+        self.effort.setVisible(bool(levels))
+        self._show_effort()
+
+    def set_effort(self, effort: str | None) -> None:
+        """Show the conversation's effort without emitting `effort_changed`."""
+        self._effort_choice = effort or ""
+        self._show_effort()
+
+    def reasoning_effort(self) -> str | None:
+        """The effort chosen for the next answer, if the current model knows it."""
+        known = bool(self._effort_choice) and self.effort.findData(self._effort_choice) > 0
+        return self._effort_choice if known else None
+
+    def _show_effort(self) -> None:
+        index = self.effort.findData(self._effort_choice)
+        self.effort.setCurrentIndex(max(index, 0))
+        self.effort.setEnabled(self.deep_thinking.isChecked())
 
     def set_ready(self, ready: bool, reason: str = "") -> None:
         """Whether a message can be sent now (a model is loaded); `reason` says why not."""
@@ -117,6 +160,15 @@ class Composer(QFrame):
         self.input.setPlainText(text)
 
     # -- intents ------------------------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_deep_thinking_toggled(self, on: bool) -> None:
+        self.effort.setEnabled(on)  # effort only matters while the model thinks
+
+    @Slot(int)
+    def _on_effort_activated(self, index: int) -> None:
+        self._effort_choice = str(self.effort.itemData(index) or "")
+        self.effort_changed.emit(self._effort_choice)
 
     def _on_input_submitted(self) -> None:
         if self._generating:

@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from backend.chat.messages import MessageState
+from backend.chat.tool_calls import ToolCall, split_tool_blocks
 from ui.attachment_chips import attachment_row
 from ui.markdown.markdown_view import MarkdownView
 from ui.message_editor import MessageEditor
 from ui.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
+from ui.tool_call_panel import ToolCallPanel
 from ui.version_switcher import VersionSwitcher
 from ui.view_models import MessageView
 
@@ -65,6 +67,7 @@ class MessageWidget(QWidget):
         self._generating = generating
         self._answer_started = bool(message.content)
         self.reasoning_panel: ReasoningPanel | None = None
+        self.tool_call_panel: ToolCallPanel | None = None
         self.regenerate_button: QToolButton | None = None
         self.continue_button: QToolButton | None = None
         self.edit_button: QToolButton | None = None
@@ -143,11 +146,15 @@ class MessageWidget(QWidget):
                                       and not message.content)
         self._layout.addWidget(self.pending_label)
         self._layout.addWidget(self.answer_view)
+        # Tool calls the model tried are kept in the saved answer as blocks; shown folded.
+        content, calls = split_tool_blocks(message.content)
         if message.state == MessageState.STREAMING:
-            self.answer_view.append_markdown(message.content)
+            self.answer_view.append_markdown(content)
         else:
-            self.answer_view.set_markdown(message.content, defer=defer)
-        self.answer_view.setVisible(bool(message.content))
+            self.answer_view.set_markdown(content, defer=defer)
+        self.answer_view.setVisible(bool(content))
+        if calls:
+            self._add_tool_calls(calls)
         self._layout.addWidget(self.notice_label)
         self.regenerate_button = self._action_button(self.tr("Regenerate"),
                                                      self.tr("Write this answer again"))
@@ -164,6 +171,14 @@ class MessageWidget(QWidget):
         row.addWidget(self.stats_label)
         row.addStretch(1)
         self._layout.addWidget(self.action_row)
+
+    def _add_tool_calls(self, calls: tuple[ToolCall, ...]) -> None:
+        if self.tool_call_panel is None:
+            self.tool_call_panel = ToolCallPanel(self)
+            self._layout.insertWidget(self._layout.indexOf(self.answer_view) + 1,
+                                      self.tool_call_panel)
+            self.tool_call_panel.show()
+        self.tool_call_panel.add_calls(calls)
 
     def _action_button(self, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -232,6 +247,15 @@ class MessageWidget(QWidget):
     def append_answer(self, text: str) -> None:
         if not text:
             return
+        # A tool-call block always arrives whole in one piece (see backend.chat.tool_calls).
+        text, calls = split_tool_blocks(text, strip=False)
+        if calls:
+            if self.reasoning_panel is not None:
+                self.reasoning_panel.stop(fold=True)
+            self._hide_pending()
+            self._add_tool_calls(calls)
+            if not text.strip():
+                return
         if not self._answer_started:
             self._answer_started = True
             if self.reasoning_panel is not None:

@@ -194,6 +194,10 @@ QToolButton#deepThinking {{ border: 1px solid {c.border}; border-style: solid; b
 QToolButton#deepThinking:hover {{ border-color: {c.accent}; }}
 QToolButton#deepThinking:checked {{ background: {c.selection}; border-color: {c.accent};
     color: {c.accent}; font-weight: 600; }}
+QComboBox#reasoningEffort {{ border: 1px solid {c.border}; border-radius: 14px;
+    padding: 4px 12px; background: {c.window}; color: {c.text}; }}
+QComboBox#reasoningEffort:hover {{ border-color: {c.accent}; }}
+QComboBox#reasoningEffort:disabled {{ color: {c.muted}; }}
 #send {{ background: {c.accent}; color: {c.accent_text}; border: none; border-radius: 16px;
     padding: 6px 16px; font-weight: 600; }}
 #send:disabled {{ background: {c.border}; color: {c.muted}; }}

@@ -16,10 +16,19 @@ from app.cli.commands import (
     profile_paths,
 )
 from app.cli.event_printer import print_answer
-from backend.chat.family import ThinkingMode, default_sampling
+from backend.chat.family import EFFORT_LEVELS, ThinkingMode, default_sampling, facts
 from backend.chat.messages import ChatRequest
-from backend.engine.offload import GiB, GpuBudget, Machine, OffloadPlan, PlanOptions, plan_offload
-from backend.engine.preflight import check_loadable, read_loadable
+from backend.chat.prompt import fallback_template
+from backend.engine.offload import (
+    GiB,
+    GpuBudget,
+    Machine,
+    OffloadPlan,
+    PlanOptions,
+    kv_layer_bytes,
+    plan_offload,
+)
+from backend.engine.preflight import check_loadable, inspect_loadable, read_loadable
 from backend.errors import InvalidOptionError, ModelFileError
 from backend.gguf.model_info import ModelInfo, describe
 from backend.gguf.reader import LazyArray, read_model
@@ -41,7 +50,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     plan.add_argument("--vram-gib", type=float,
                       help="plan for one GPU with this much memory (0: no GPU)")
     plan.add_argument("--ram-gib", type=float, help="plan for this much available RAM")
-    plan.add_argument("--ctx", type=int, default=8192, help="context length (default 8192)")
+    plan.add_argument("--ctx", type=int,
+                      help="context length (default: the model family's, e.g. 8192; V4 32768)")
     plan.add_argument("--kv-type", default="f16", choices=["f16", "bf16", "q8_0", "q4_0", "f32"])
     plan.add_argument("--cpu-moe-layers", type=moe_layers, metavar="N|all",
                       help="keep the routed experts of N MoE layers (or all) in RAM")
@@ -63,14 +73,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     remote.add_argument("--model", dest="server_model", metavar="NAME",
                         help="the model's name on the server")
     remote.add_argument("--thinking-model", metavar="NAME",
-                        help="with --think, ask this model instead (e.g. deepseek-reasoner); "
-                             "otherwise --think sets the chat template's `thinking` switch")
+                        help="with --think, ask this model instead (servers that keep a thinking "
+                             "model apart); otherwise --think sets the `thinking` switch: "
+                             "DeepSeek's API parameter on api.deepseek.com, the chat template's "
+                             "elsewhere")
     think = chat.add_mutually_exclusive_group()
     think.add_argument("--think", dest="think", action="store_true", default=None)
     think.add_argument("--no-think", dest="think", action="store_false")
+    chat.add_argument("--effort", choices=EFFORT_LEVELS,
+                      help="with --think: the reasoning effort (DeepSeek-V4: max; V4-Flash-0731: "
+                           "high or max), for models whose chat template knows it")
     chat.add_argument("--max-tokens", type=int)
     chat.add_argument("--seed", type=int)
-    chat.add_argument("--ctx", type=int, default=8192)
+    chat.add_argument("--ctx", type=int,
+                      help="context length (default: the model family's, e.g. 8192; V4 32768)")
     chat.add_argument("--temperature", type=float)
     chat.add_argument("--top-p", type=float)
     chat.add_argument("--cpu-moe-layers", type=moe_layers, metavar="N|all")
@@ -141,6 +157,7 @@ def _inspect_json(info: ModelInfo, problem: ModelFileError | None) -> dict[str, 
         "label": info.label,
         "family": info.family.family.value,
         "thinking": info.thinking.value,
+        "family_facts": _facts_json(info),
         "mla": info.mla,
         "quant": info.quant,
         "n_ctx_train": layout.n_ctx_train,
@@ -153,17 +170,57 @@ def _inspect_json(info: ModelInfo, problem: ModelFileError | None) -> dict[str, 
     }
 
 
+def _facts_json(info: ModelInfo) -> dict[str, object]:
+    """The family's published facts, with what this file's own template adds (effort levels)."""
+    known = facts(info.family.family)
+    return {
+        "thinking_modes": _thinking_modes(info.thinking),
+        "effort_levels": list(info.family.effort_levels),
+        "sampling": {"temperature": known.sampling.temperature, "top_p": known.sampling.top_p},
+        "system_prompt": known.system_prompt,
+        "context_length": info.layout.n_ctx_train or known.context_length,
+        "default_context": default_context(info),
+    }
+
+
+def _thinking_modes(mode: ThinkingMode) -> list[str]:
+    return {ThinkingMode.ALWAYS: ["thinking"], ThinkingMode.NEVER: ["direct"],
+            ThinkingMode.HYBRID: ["thinking", "direct"]}[mode]
+
+
+def default_context(info: ModelInfo) -> int:
+    """The context a run gets without --ctx: the family's default, within what it was trained on."""
+    wanted = facts(info.family.family).default_context
+    return min(wanted, info.layout.n_ctx_train) if info.layout.n_ctx_train else wanted
+
+
 def _print_inspect(info: ModelInfo, problem: ModelFileError | None) -> None:
     layout = info.layout
     parts = f"{len(info.parts)} parts, " if len(info.parts) > 1 else ""
+    known = facts(info.family.family)
     print(f"{info.label}  ({info.arch}, {info.quant})")
     print(f"  file:      {info.path.name} ({parts}{format_bytes(info.file_bytes)})")
     print(f"  family:    {info.family.family.value}")
     print(f"  thinking:  {info.thinking.value}")
+    if info.family.effort_levels:
+        print(f"  effort:    {', '.join(info.family.effort_levels)} (chat --think --effort LEVEL)")
+    print(f"  sampling:  temperature {known.sampling.temperature:g}, top_p "
+          f"{known.sampling.top_p:g} (DeepSeek's recommendation)"
+          + ("" if known.system_prompt else "; no system prompt"))
     if info.mla is not None:
         per_token = (layout.kv_k_elements + layout.kv_v_elements) * 2 * layout.n_layer
         kind = "yes (small KV cache" if info.mla else "no: legacy layout (large KV cache"
         print(f"  MLA:       {kind}, {per_token / 1024:.1f} KiB per token at f16)")
+    if layout.compress_ratios:
+        csa, hca = layout.compress_ratios.count(4), layout.compress_ratios.count(128)
+        print(f"  attention: compressed: {csa} CSA (1/4, indexed) and {hca} HCA (1/128) layers, "
+              f"sliding window {layout.sliding_window}")
+    if info.arch in ("deepseek32", "deepseek4"):
+        half, full = (sum(kv_layer_bytes(layout, n, "f16")) for n in (1 << 19, 1 << 20))
+        token_bytes = (full - half) / (1 << 19)
+        fixed = full - token_bytes * (1 << 20)
+        print(f"  KV cache:  {token_bytes:,.0f} bytes per token at f16"
+              + (f" + {fixed / 2**20:.1f} MiB" if fixed >= 2**20 / 10 else ""))
     if layout.n_expert:
         print(f"  layers:    {layout.n_layer} ({layout.n_dense_lead} dense, "
               f"{len(layout.moe_layers)} MoE with {layout.n_expert} experts, "
@@ -171,13 +228,21 @@ def _print_inspect(info: ModelInfo, problem: ModelFileError | None) -> None:
     else:
         print(f"  layers:    {layout.n_layer}")
     print(f"  context:   {layout.n_ctx_train:,} tokens (trained)")
-    print(f"  template:  {'from the file' if info.chat_template else 'none (built-in used)'}")
+    print(f"  template:  {_template_text(info)}")
     print(f"  verdict:   {'loadable' if problem is None else 'cannot be loaded: ' + str(problem)}")
     print("  metadata:")
     for key, value in info.metadata.items():
         if key == "tokenizer.chat_template":
             value = f"({len(str(value)):,} characters)"
         print(f"    {key} = {_metadata_value(value)}")
+
+
+def _template_text(info: ModelInfo) -> str:
+    if info.chat_template:
+        return "from the file"
+    if fallback_template(info.family.family, info.arch) is None:
+        return "none, and none built in: not a DeepSeek model, so it cannot chat"
+    return "none (built-in used)"
 
 
 # -- plan --------------------------------------------------------------------------------------
@@ -191,7 +256,8 @@ def run_plan(args: argparse.Namespace) -> int:
     model = read_loadable(args.model)
     info = describe(model)
     plan = plan_offload(info.layout, _machine(args), PlanOptions(
-        n_ctx=args.ctx, kv_type=args.kv_type, cpu_moe_layers=args.cpu_moe_layers))
+        n_ctx=args.ctx or default_context(info), kv_type=args.kv_type,
+        cpu_moe_layers=args.cpu_moe_layers))
     if args.json:
         print_json(plan_json(plan))
     else:
@@ -274,6 +340,11 @@ def run_chat(args: argparse.Namespace) -> int:
                                  "--model NAME PROMPT).")
     check_positive("--max-tokens", args.max_tokens)
     check_positive("--ctx", args.ctx)
+    if args.effort is not None and args.think is False:
+        raise InvalidOptionError("--effort sets how hard the model thinks: use it with --think, "
+                                 "not --no-think.")
+    info = inspect_loadable(args.model)  # refuses a bad file (and an --effort) before loading
+    _check_effort(info, args.effort)
     attachments = read_attachments(args.attach)  # refused before the model takes minutes to load
     store = None
     if args.conversation is not None:
@@ -289,12 +360,14 @@ def run_chat(args: argparse.Namespace) -> int:
         if tty:
             print(f"\rLoading… {value:4.0%}", end="", file=sys.stderr, flush=True)
 
-    loaded = engine.load(args.model, LoadSettings(n_ctx=args.ctx, cpu_moe_layers=args.cpu_moe_layers),
+    loaded = engine.load(args.model, LoadSettings(n_ctx=args.ctx or default_context(info),
+                                                  cpu_moe_layers=args.cpu_moe_layers),
                          progress=progress)
     if tty:
         print(f"\r{loaded.info.label}: {loaded.plan.summary()}", file=sys.stderr)
     family = loaded.info.family
-    think = args.think if args.think is not None else family.thinking is ThinkingMode.ALWAYS
+    think = args.think if args.think is not None else (
+        family.thinking is ThinkingMode.ALWAYS or args.effort is not None)
     sampling = default_sampling(family.family)
     if args.temperature is not None or args.top_p is not None:
         sampling = replace(
@@ -310,6 +383,7 @@ def run_chat(args: argparse.Namespace) -> int:
         request = ChatRequest(
             messages=chat_messages(args.prompt, args.system, attachments), deep_thinking=think,
             sampling=sampling, max_tokens=args.max_tokens, seed=args.seed,
+            reasoning_effort=args.effort,
         )
         if store is None:
             return print_answer(engine, request, as_json=args.json)
@@ -317,6 +391,10 @@ def run_chat(args: argparse.Namespace) -> int:
 
         conversation = open_conversation(store, args.conversation, args.prompt,
                                          loaded.info.label, think)
+        if args.effort is not None:
+            store.set_reasoning_effort(conversation.id, args.effort)
+        elif think and conversation.reasoning_effort in family.effort_levels:
+            request = replace(request, reasoning_effort=conversation.reasoning_effort)
         run_turn(engine, store, conversation, request, as_json=args.json,
                  label=loaded.info.label, system=args.system,
                  default_system=load_settings(profile_paths(args).settings_file).system_prompt)
@@ -327,3 +405,15 @@ def run_chat(args: argparse.Namespace) -> int:
             engine.snapshots.flush()
         if store is not None:
             store.close()
+
+
+def _check_effort(info: ModelInfo, effort: str | None) -> None:
+    levels = info.family.effort_levels
+    if effort is None or effort in levels:
+        return
+    if not levels:
+        raise InvalidOptionError(
+            f"--effort: {info.label} has no reasoning effort levels (its chat template knows "
+            f"none; DeepSeek-V4 has them). Leave out --effort.")
+    raise InvalidOptionError(f"--effort {effort}: {info.label} knows only "
+                             f"{', '.join(levels)}. Use --effort {levels[-1]}.")

@@ -3,11 +3,13 @@ figures on stderr; or JSON lines with `--json`. Local models and servers print a
 
 from __future__ import annotations
 
+import json
 import sys
 
 from app.cli.commands import print_json
 from backend.chat.events import AnswerDelta, Engine, Finished, ReasoningDelta, StreamEvent
 from backend.chat.messages import ChatRequest
+from backend.chat.tool_calls import ToolCallDelta
 
 
 def print_answer(engine: Engine, request: ChatRequest, *, as_json: bool) -> int:
@@ -38,6 +40,13 @@ class EventPrinter:
                 print("Thinking…\n", flush=True)
                 self.section = "reasoning"
             print(f"\x1b[2m{event.text}\x1b[0m" if self.dim else event.text, end="", flush=True)
+        elif isinstance(event, ToolCallDelta):
+            if self.section == "reasoning":
+                print("\n\n---\n", flush=True)
+            self.section = "answer"
+            for call in event.calls:  # the app runs no tools: say so, readably
+                print(f"\n[The model tried to call a tool: {call.name or '(no name)'} "
+                      f"{call.arguments}]\n", flush=True)
         elif isinstance(event, AnswerDelta):
             if self.section == "reasoning":
                 print("\n\n---\n", flush=True)
@@ -53,6 +62,10 @@ class EventPrinter:
     def _json(event: StreamEvent) -> None:
         if isinstance(event, ReasoningDelta):
             print_json({"type": "reasoning", "text": event.text})
+        elif isinstance(event, ToolCallDelta):
+            for call in event.calls:
+                print_json({"type": "tool_call", "name": call.name,
+                            "arguments": json.loads(call.arguments)})
         elif isinstance(event, AnswerDelta):
             print_json({"type": "answer", "text": event.text})
         elif isinstance(event, Finished):

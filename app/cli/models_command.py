@@ -138,7 +138,12 @@ def _catalog(args: argparse.Namespace) -> int:
     rows = []
     problems: dict[str, str] = {}
     for o in options:
-        size = _size(o.total_bytes) if o.available else "unavailable"
+        if o.available:
+            size = _size(o.total_bytes)
+        elif o.approximate:
+            size = f"~{_size(o.total_bytes)} (approximate)"
+        else:
+            size = "unavailable"
         row = [o.model.name, o.quant, size, str(len(o.files)) if o.files else "-", o.thinking.value]
         if verdict:
             row.append(o.verdict.text if o.verdict else "-")
@@ -148,7 +153,9 @@ def _catalog(args: argparse.Namespace) -> int:
     _print_table(headers, rows, sys.stdout)
     if options and all(o.commit is None for o in options):
         # The hub was not reached at all: one reason is enough.
-        print(f"note: sizes are unavailable: {options[0].problem}", file=sys.stderr)
+        reason = next((o.problem for o in options if o.model.runnable()), options[0].problem)
+        print(f"note: the hub could not be reached, so sizes are the catalog's approximate ones "
+              f"and nothing can be downloaded now: {reason}", file=sys.stderr)
         return EXIT_OK
     for problem, where in problems.items():
         print(f"note: {where}: {problem}", file=sys.stderr)
@@ -166,6 +173,7 @@ def _option_json(o: CatalogOption, *, with_verdict: bool) -> dict[str, Any]:
         "revision": o.commit,
         "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in o.files],
         "total_bytes": o.total_bytes,
+        "approximate": o.approximate,
         "sampling": {"temperature": o.model.sampling.temperature, "top_p": o.model.sampling.top_p},
         "system_prompt": o.model.system_prompt,
         "license": o.model.license,

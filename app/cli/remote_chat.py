@@ -30,11 +30,16 @@ def run_remote_chat(args: argparse.Namespace) -> int:
         raise InvalidOptionError("--cpu-moe-layers is for local models; the server decides "
                                  "where its model runs.")
     check_positive("--max-tokens", args.max_tokens)
+    if args.effort is not None and args.think is False:
+        raise InvalidOptionError("--effort sets how hard the model thinks: use it with --think, "
+                                 "not --no-think.")
+    think = bool(args.think) or args.effort is not None
     # The server's context is not known here: it refuses a message too long for it.
     messages = chat_messages(args.model, args.system, read_attachments(args.attach))
     request = ChatRequest(messages=messages,
-                          deep_thinking=bool(args.think), sampling=_sampling(args),
-                          max_tokens=args.max_tokens, seed=args.seed)
+                          deep_thinking=think, sampling=_sampling(args),
+                          max_tokens=args.max_tokens, seed=args.seed,
+                          reasoning_effort=args.effort)
     return print_answer(engine, request, as_json=args.json)
 
 
@@ -50,8 +55,10 @@ def _connection(args: argparse.Namespace) -> Connection:
                                      f"it should hold the API key for {args.server}.")
     if args.thinking_model:
         thinking = ThinkingControl.MODEL_PAIR
-    elif args.think is not None:
-        thinking = ThinkingControl.TEMPLATE
+    elif args.think is not None or args.effort is not None:
+        # DeepSeek's own API takes a `thinking` switch; other servers the template's.
+        thinking = (ThinkingControl.API_SWITCH if endpoint.host == "api.deepseek.com"
+                    else ThinkingControl.TEMPLATE)
     else:  # no switch sent: the server's default (reasoning still shows if it sends some)
         thinking = ThinkingControl.NEVER
     return Connection.new(endpoint.address, args.server, args.server_model, api_key=key,

@@ -403,6 +403,17 @@ class ModelController(QObject):
         # R1 with the toggle off answers directly (an empty think block); V3 never thinks.
         return toggle and self.loaded.info.thinking is not ThinkingMode.NEVER
 
+    def effort_levels(self) -> tuple[str, ...]:
+        """The reasoning efforts the answering model (or server) knows; () for most models."""
+        if self.remote is not None:
+            return self.remote.effort_levels
+        return self.loaded.info.family.effort_levels if self.loaded else ()
+
+    def reasoning_effort(self, choice: str | None, thinking: bool) -> str | None:
+        """The effort to ask for this turn: the conversation's choice, if the model knows it and
+        thinks."""
+        return choice if thinking and choice in self.effort_levels() else None
+
     def default_deep_thinking(self) -> bool:
         if self.remote is not None:
             return self.remote.thinking is ThinkingControl.ALWAYS
@@ -443,6 +454,7 @@ class ModelController(QObject):
 
     def _update_ready(self) -> None:
         ready = self.ready()
+        self.window.composer.set_effort_levels(self.effort_levels())
         reason = (self.tr("Loading the model…") if self.loading
                   else self.tr("Choose a model to start chatting"))
         self.window.composer.set_ready(ready, "" if ready else reason)

@@ -373,6 +373,61 @@ DEEPSEEK_R1_DISTILL_ORIGINAL = (
     '{% endif %}'
 )
 
+# DeepSeek-V3.2 (also V3.2-Exp and V3.2-Speciale, deepseek32). DeepSeek publishes no Jinja for
+# V3.2, only a Python encoder (encoding/encoding_dsv32.py in the model repo); this is written from
+# it for files without a template. Chat only (the app sends no tools): all system messages lead,
+# joined by a blank line, with no marker; each user turn is `<｜User｜>`; earlier answers are
+# `<｜Assistant｜></think>answer<｜end▁of▁sentence｜>` (their reasoning is dropped); the generation
+# prompt is `<｜Assistant｜><think>` thinking, `<｜Assistant｜><think></think>` not.
+DEEPSEEK_V3_2 = (
+    "{%- if not add_generation_prompt is defined -%}{%- set add_generation_prompt = false -%}"
+    "{%- endif -%}{%- if not thinking is defined -%}{%- if enable_thinking is defined -%}"
+    "{%- set thinking = enable_thinking -%}{%- else -%}{%- set thinking = false -%}{%- endif -%}"
+    "{%- endif -%}{%- set ns = namespace(system='', first=true) -%}"
+    "{%- for message in messages -%}{%- if message['role'] == 'system' -%}"
+    "{%- set ns.system = ns.system + ('' if ns.first else '\n\n') + (message['content'] or '') -%}"
+    "{%- set ns.first = false -%}{%- endif -%}{%- endfor -%}{{- bos_token + ns.system -}}"
+    "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
+    "{{- '<｜User｜>' + (message['content'] or '') -}}"
+    "{%- elif message['role'] == 'assistant' -%}"
+    "{{- '<｜Assistant｜></think>' + (message['content'] or '') + '<｜end▁of▁sentence｜>' -}}"
+    "{%- endif -%}{%- endfor -%}{%- if add_generation_prompt -%}"
+    "{{- '<｜Assistant｜><think>' if thinking else '<｜Assistant｜><think></think>' -}}{%- endif -%}"
+)
+
+# DeepSeek-V4 (V4-Flash, V4-Pro, deepseek4), written from DeepSeek's Python encoder
+# (encoding/encoding_dsv4.py) for files without a template. As V3.2, except: consecutive user
+# turns merge into one, joined by a blank line; the generation prompt without thinking is a bare
+# `<｜Assistant｜></think>`; and with thinking, `reasoning_effort="max"` puts DeepSeek's effort
+# preamble right after BOS (the text of the encoder's REASONING_EFFORT_MAX).
+V4_EFFORT_MAX = (
+    "Reasoning Effort: Absolute maximum with no shortcuts permitted.\n"
+    "You MUST be very thorough in your thinking and comprehensively decompose the problem to "
+    "resolve the root cause, rigorously stress-testing your logic against all potential paths, "
+    "edge cases, and adversarial scenarios.\n"
+    "Explicitly write out your entire deliberation process, documenting every intermediate "
+    "step, considered alternative, and rejected hypothesis to ensure absolutely no assumption is "
+    "left unchecked.\n\n"
+)
+DEEPSEEK_V4 = (
+    "{%- if not add_generation_prompt is defined -%}{%- set add_generation_prompt = false -%}"
+    "{%- endif -%}{%- if not thinking is defined -%}{%- if enable_thinking is defined -%}"
+    "{%- set thinking = enable_thinking -%}{%- else -%}{%- set thinking = false -%}{%- endif -%}"
+    "{%- endif -%}{%- set ns = namespace(system='', first=true, in_user=false) -%}"
+    "{%- for message in messages -%}{%- if message['role'] == 'system' -%}"
+    "{%- set ns.system = ns.system + ('' if ns.first else '\n\n') + (message['content'] or '') -%}"
+    "{%- set ns.first = false -%}{%- endif -%}{%- endfor -%}{{- bos_token -}}"
+    "{%- if messages and thinking and reasoning_effort is defined and reasoning_effort == 'max' -%}"
+    "{{- '" + V4_EFFORT_MAX.replace("\n", "\\n") + "' -}}{%- endif -%}{{- ns.system -}}"
+    "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
+    "{{- '\n\n' if ns.in_user else '<｜User｜>' -}}{%- set ns.in_user = true -%}"
+    "{{- message['content'] or '' -}}{%- elif message['role'] == 'assistant' -%}"
+    "{%- set ns.in_user = false -%}"
+    "{{- '<｜Assistant｜></think>' + (message['content'] or '') + '<｜end▁of▁sentence｜>' -}}"
+    "{%- endif -%}{%- endfor -%}{%- if add_generation_prompt -%}"
+    "{{- '<｜Assistant｜><think>' if thinking else '<｜Assistant｜></think>' -}}{%- endif -%}"
+)
+
 # Not DeepSeek's: ChatML, the format llama.cpp itself falls back to, for a model of unknown family
 # whose file has no template. Written here, no upstream source.
 CHATML_FALLBACK = (
@@ -389,6 +444,8 @@ BUILTIN_TEMPLATES: Mapping[str, str] = MappingProxyType({
     "deepseek-v3": DEEPSEEK_V3,
     "deepseek-v3-0324": DEEPSEEK_V3_0324,
     "deepseek-v3.1": DEEPSEEK_V3_1,
+    "deepseek-v3.2": DEEPSEEK_V3_2,
+    "deepseek-v4": DEEPSEEK_V4,
     "deepseek-r1-distill": DEEPSEEK_R1_DISTILL,
     "deepseek-r1-distill-original": DEEPSEEK_R1_DISTILL_ORIGINAL,
     "chatml": CHATML_FALLBACK,

@@ -108,3 +108,6 @@ class ChatRequest:
     # The reasoning of an answer that stopped while thinking: the model goes on from its end,
     # inside the think block ("Continue"). Empty: a new answer.
     continue_reasoning: str = ""
+    # With deep thinking, the template's `reasoning_effort` ("high", "max": DeepSeek's effort
+    # preamble; see `FamilyInfo.effort_levels`). None: the model's default effort.
+    reasoning_effort: str | None = None

@@ -15,22 +15,28 @@ from backend.chat import builtin_templates
 from backend.chat.attachments import user_turn
 from backend.chat.family import FamilyInfo, ModelFamily, ThinkingMode, allows_system_prompt
 from backend.chat.messages import ChatMessage, Role
-from backend.errors import TemplateError, ThinkingUnsupportedError
+from backend.chat.tool_calls import split_tool_blocks
+from backend.errors import EffortUnsupportedError, TemplateError, ThinkingUnsupportedError
 from backend.i18n import translate
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 # Used when the GGUF carries no template. R1 distills get R1's: the two differ only in system
 # prompt and tool handling, and both are neutralized here (system folded into the user turn, no
-# tools). An unknown model gets ChatML, llama.cpp's own fallback, not a DeepSeek format it would
-# never have seen.
+# tools). A model of no DeepSeek family never gets a DeepSeek format it would never have seen:
+# ChatML where ChatML is its architecture's own format (Qwen), otherwise nothing (see
+# `fallback_template`).
 _FALLBACK_TEMPLATES = {
     ModelFamily.R1: builtin_templates.DEEPSEEK_R1,
     ModelFamily.R1_DISTILL: builtin_templates.DEEPSEEK_R1,
     ModelFamily.V3: builtin_templates.DEEPSEEK_V3,
     ModelFamily.V3_1: builtin_templates.DEEPSEEK_V3_1,
-    ModelFamily.OTHER: builtin_templates.CHATML_FALLBACK,
+    ModelFamily.V3_2: builtin_templates.DEEPSEEK_V3_2,
+    ModelFamily.V4: builtin_templates.DEEPSEEK_V4,
 }
+_CHATML_ARCHS = frozenset({"qwen2", "qwen2moe", "qwen3", "qwen3moe"})
+# The families whose templates switch thinking themselves and know `reasoning_effort`.
+_TEMPLATE_SWITCHED = (ModelFamily.V3_2, ModelFamily.V4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +49,19 @@ class Prompt:
     thinking: bool  # the model reasons on this turn
 
 
-def fallback_template(family: ModelFamily) -> str:
-    """The built-in template used for `family` when a file has none."""
+def fallback_template(family: ModelFamily, arch: str = "") -> str | None:
+    """The built-in template used for `family` when a file has none; None: there is none that
+    fits (a model of no DeepSeek family, on an architecture whose format is not ChatML)."""
+    if family is ModelFamily.OTHER:
+        return builtin_templates.CHATML_FALLBACK if arch in _CHATML_ARCHS else None
     return _FALLBACK_TEMPLATES[family]
 
 
 def _answer_only(content: str) -> str:
-    # Reasoning that leaked into stored content (e.g. a raw transcript) goes too.
-    return content.rsplit(THINK_CLOSE, 1)[-1] if THINK_CLOSE in content else content
+    # Reasoning that leaked into stored content (e.g. a raw transcript) goes too, and so do the
+    # tool calls the model tried: the app ran no tool, so they never happened.
+    content = content.rsplit(THINK_CLOSE, 1)[-1] if THINK_CLOSE in content else content
+    return split_tool_blocks(content)[0]
 
 
 def _template_messages(
@@ -92,15 +103,20 @@ def build_prompt(
     bos_token: str,
     eos_token: str,
     continue_reasoning: str = "",
+    reasoning_effort: str | None = None,
+    arch: str = "",
 ) -> Prompt:
     """Render `messages` for `family`'s model, ending where its answer (or reasoning) begins.
 
     `continue_reasoning` (an answer that stopped while thinking) is appended inside the opened
-    think block, so the model goes on from where it stopped.
+    think block, so the model goes on from where it stopped. `reasoning_effort` ("high", "max")
+    goes to the template with deep thinking on; it must be one of `family.effort_levels`.
+    `arch` picks a fallback for a file with no template.
     """
     if continue_reasoning:
         prompt = build_prompt(messages, family, deep_thinking=True, chat_template=chat_template,
-                              bos_token=bos_token, eos_token=eos_token)
+                              bos_token=bos_token, eos_token=eos_token,
+                              reasoning_effort=reasoning_effort, arch=arch)
         if not prompt.starts_in_reasoning:
             raise ThinkingUnsupportedError(translate(
                 "Prompting", "{model} cannot go on thinking: it does not reason step by step. "
@@ -130,11 +146,26 @@ def build_prompt(
             "or use DeepSeek-R1 or a DeepSeek-V3.1 model for it.",
         ).format(model=family.label))
 
+    if reasoning_effort is not None and reasoning_effort not in family.effort_levels:
+        raise EffortUnsupportedError(_no_effort(family, reasoning_effort))
+    template_switched = family.family in _TEMPLATE_SWITCHED
+    if template_switched and family.thinking is ThinkingMode.ALWAYS:
+        deep_thinking = True  # V3.2-Speciale: the same template, but it only ever reasons
+
     from backend.chat.template_sandbox import render_chat_template  # Jinja loads only when needed
 
     template = chat_template if chat_template and chat_template.strip() else None
+    if template is None:
+        template = fallback_template(family.family, arch)
+    if template is None:
+        raise TemplateError(translate(
+            "Prompting",
+            "{model} is not a DeepSeek model and its file has no chat template, so the app "
+            "cannot tell how to talk to it. Use a GGUF file that includes its chat template.",
+        ).format(model=family.label))
+    effort = {"reasoning_effort": reasoning_effort} if deep_thinking and reasoning_effort else {}
     text = render_chat_template(
-        template or fallback_template(family.family),
+        template,
         _template_messages(messages, fold_system=not allows_system_prompt(family.family)),
         add_generation_prompt=True,
         bos_token=bos_token,
@@ -142,7 +173,16 @@ def build_prompt(
         thinking=deep_thinking,
         enable_thinking=deep_thinking,
         tools=None,
+        **effort,
     )
+
+    if template_switched:
+        # V3.2 and V4: the template ends in <think> (thinking) or closes the block itself
+        # (`<think></think>`, `</think>`); a community template may do neither.
+        if deep_thinking and not _ends_inside_think(text):
+            text += THINK_OPEN
+        return Prompt(text=text, starts_in_reasoning=_ends_inside_think(text),
+                      thinking=deep_thinking)
 
     if family.thinking is ThinkingMode.ALWAYS:
         # Old R1 templates stop at the assistant marker; new ones already open the block.
@@ -166,3 +206,16 @@ def build_prompt(
     if deep_thinking and not _ends_inside_think(text):
         text += THINK_OPEN
     return Prompt(text=text, starts_in_reasoning=_ends_inside_think(text), thinking=deep_thinking)
+
+
+def _no_effort(family: FamilyInfo, effort: str) -> str:
+    if family.effort_levels:
+        return translate(
+            "Prompting",
+            "{model} knows the reasoning efforts {levels}, not '{effort}'.",
+        ).format(model=family.label, levels=", ".join(family.effort_levels), effort=effort)
+    return translate(
+        "Prompting",
+        "{model} has no reasoning effort levels: its chat template knows no effort setting. "
+        "Ask without one.",
+    ).format(model=family.label)

@@ -32,7 +32,7 @@ _KNOWN_OPTIONAL_INPUTS = frozenset({
     "tools", "documents", "thinking", "enable_thinking", "custom_tools", "builtin_tools",
     "tools_in_user_message", "date_string", "available_tools", "reasoning_effort",
     "response_format", "add_vision_id", "continue_final_message", "model_identity",
-    "unk_token", "pad_token", "system_message", "keep_past_thinking",
+    "unk_token", "pad_token", "system_message", "keep_past_thinking", "drop_thinking",
 })
 # Jinja's own names inside loops, macros and call blocks.
 _JINJA_SPECIALS = frozenset({"loop", "caller", "varargs", "kwargs"})
@@ -64,6 +64,16 @@ def _tojson(
     return json.dumps(
         value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
     )
+
+
+def _from_json(text: str) -> object:
+    # DeepSeek's V3.2/V4 templates read tool-call arguments given as a JSON string (llama.cpp's
+    # helper of the same name). Only JSON values come out: no object reaches Python internals.
+    if not isinstance(text, str):
+        raise TypeError(f"from_json expects a string, got {type(text).__name__}")
+    if len(text) > _MAX_REPEAT_LEN:
+        raise SecurityError(translate("ChatTemplate", "a JSON text this long is not allowed"))
+    return json.loads(text)
 
 
 def _raise_exception(message: str) -> None:
@@ -104,6 +114,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now
     env.filters["tojson"] = _tojson
+    env.filters["from_json"] = _from_json
     return env
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.metadata
 import importlib.util
 import sys
 from pathlib import Path
@@ -69,6 +70,15 @@ def is_supported_architecture(arch: str) -> bool:
     if not arch or len(arch) < 3 or not arch.isascii() or "\0" in arch:
         return False
     return arch.encode() + b"\0" in data
+
+
+@functools.cache
+def runtime_name() -> str:
+    """The bundled llama.cpp, as a user can look it up: "llama-cpp-python 0.3.36"."""
+    try:
+        return f"llama-cpp-python {importlib.metadata.version('llama_cpp_python')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "llama-cpp-python"
 
 
 @functools.cache

@@ -25,6 +25,7 @@ from backend.chat.family import default_sampling
 from backend.chat.messages import ChatRequest, Sampling
 from backend.chat.prompt import build_prompt
 from backend.chat.reasoning import ReasoningSplitter
+from backend.chat.tool_calls import ToolCallFilter
 from backend.engine.kv_snapshots import (
     SnapshotError,
     SnapshotKey,
@@ -219,18 +220,28 @@ class LocalEngine:
             request.messages, info.family, deep_thinking=request.deep_thinking,
             chat_template=info.chat_template, bos_token=info.bos_token, eos_token=info.eos_token,
             continue_reasoning=request.continue_reasoning,
+            reasoning_effort=request.reasoning_effort, arch=info.arch,
         )
         sampling = request.sampling or default_sampling(info.family.family)
         splitter = ReasoningSplitter(starts_in_reasoning=prompt.starts_in_reasoning,
                                      resumed=bool(request.continue_reasoning))
-        for item in self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
-                                  seed=request.seed, grammar=grammar or self.grammar,
-                                  cancel=cancel, conversation=request.conversation_id):
-            if isinstance(item, GenerationStats):
-                yield from splitter.finish()
-                yield Finished(item)
-            else:
-                yield from splitter.feed(item) or (_HEARTBEAT,)
+        tools = ToolCallFilter()  # tool-call markup never reaches the answer as text
+        stream = self.generate(prompt.text, sampling=sampling, max_tokens=request.max_tokens,
+                               seed=request.seed, grammar=grammar or self.grammar,
+                               cancel=cancel, conversation=request.conversation_id)
+        try:
+            for item in stream:
+                if isinstance(item, GenerationStats):
+                    for delta in splitter.finish():
+                        yield from tools.feed(delta)
+                    yield from tools.finish()
+                    yield Finished(item)
+                else:
+                    out = [d for delta in splitter.feed(item) for d in tools.feed(delta)]
+                    yield from out or (_HEARTBEAT,)
+        except AppError:
+            yield from tools.finish()  # what came before the failure is kept, as it came
+            raise
 
     def generate(
         self,
@@ -350,9 +361,12 @@ class LocalEngine:
         common = min(common_prefix(self._cache_tokens, tokens), limit)
         restored = self._restore_snapshot(native, tokens, common, limit)
         if restored is None:
-            if len(self._cache_tokens) - common >= self.MIN_SNAPSHOT_TOKENS:
-                self._keep_cache(native)  # most of the cache is about to be dropped: keep it
-            restored = self._truncate(native, common)
+            if common and common == len(self._cache_tokens):
+                restored = common  # nothing to drop (V4's cache cannot drop even nothing)
+            else:
+                if len(self._cache_tokens) - common >= self.MIN_SNAPSHOT_TOKENS:
+                    self._keep_cache(native)  # most of the cache is about to be dropped
+                restored = self._truncate(native, common)
         self._cache_owner = conversation
         return restored
 

@@ -31,6 +31,9 @@ log.addHandler(logging.NullHandler())
 _LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
 _CONT = 5
 _THINK_TAGS = (b"<think>", b"</think>")
+# Tool-call markers: shown whatever their token type, so `backend.chat.tool_calls` can take the
+# markup out of the answer instead of it arriving as bare JSON.
+_TOOL_MARKERS = ("｜DSML｜".encode(), "<｜tool▁".encode())
 KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8,
             "iq4_nl": 20, "bf16": 30}
 
@@ -282,7 +285,8 @@ class NativeModel:
         n = C.llama_token_to_piece(self.vocab, token, buf, 256, 0, True)
         text = buf.raw[:n] if n >= 0 else b""
         if C.llama_vocab_get_attr(self.vocab, token) & C.LLAMA_TOKEN_ATTR_CONTROL:
-            text = text if text.strip() in _THINK_TAGS else b""
+            shown = text.strip() in _THINK_TAGS or any(m in text for m in _TOOL_MARKERS)
+            text = text if shown else b""
         self._pieces[token] = text
         return text
 
@@ -411,6 +415,9 @@ def _new_context(model: int, p: ContextParams) -> tuple[int, int, int]:
     params.type_k = params.type_v = KV_TYPES[p.kv_type]
     params.op_offload = p.op_offload
     params.offload_kqv = True
+    # A sliding-window cache (DeepSeek-V4) keeps only the window, not the whole context:
+    # 6.9 KB a token instead of 51 KB for V4-Flash. The offload planner sizes it so.
+    params.swa_full = False
     params.no_perf = True
 
     ctx = C.llama_init_from_model(model, params)

@@ -12,6 +12,7 @@ llama.cpp's `n_gpu_layers` does. Pure arithmetic: llama.cpp's placement rules ar
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -158,8 +159,44 @@ class OffloadPlan:
 
 
 def kv_bytes_per_layer(layout: ModelLayout, n_ctx: int, kv_type: str) -> int:
+    """KV bytes of one layer of an ordinary (uncompressed) cache; see `kv_layer_bytes`."""
     per_token = (layout.kv_k_elements + layout.kv_v_elements) * KV_TYPE_BYTES[kv_type]
     return int(n_ctx * per_token)
+
+
+def _pad256(n: int) -> int:
+    return -(-n // 256) * 256
+
+
+def kv_layer_bytes(
+    layout: ModelLayout, n_ctx: int, kv_type: str, n_ubatch: int = 512
+) -> tuple[int, ...]:
+    """The KV cache of each trunk layer at `n_ctx`, as llama.cpp allocates it.
+
+    Most models cache every token in every layer. DeepSeek-V4 (llama.cpp's DSV4 cache, with
+    the sliding window kept at its own size: the engine sets `swa_full` off) caches per layer
+    the last `sliding_window + n_ubatch` tokens raw, then, by the layer's compress ratio, one
+    entry per 4 tokens plus an indexer key (CSA) or one per 128 (HCA), plus a small f32
+    compressor state: about 6.9 KB a token for V4-Flash at f16, not 51 KB.
+    """
+    if not layout.compress_ratios:
+        return (kv_bytes_per_layer(layout, n_ctx, kv_type),) * layout.n_layer
+    size = KV_TYPE_BYTES[kv_type]
+    n_ctx = _pad256(n_ctx)
+    head, indexer = layout.kv_k_elements, layout.indexer_key_length
+    raw = _pad256(min(n_ctx, layout.sliding_window + n_ubatch)) * head * size
+    per_layer = []
+    for i in range(layout.n_layer):
+        ratio = layout.compress_ratios[i] if i < len(layout.compress_ratios) else 0
+        total = raw
+        if ratio == 4:
+            cells = _pad256(math.ceil(n_ctx / 4))
+            total += cells * (head + indexer) * size + 8 * 2 * (head + indexer) * 2 * 4
+        elif ratio:
+            cells = _pad256(math.ceil(n_ctx / ratio))
+            total += cells * head * size + ratio * head * 2 * 4
+        per_layer.append(int(total))
+    return tuple(per_layer)
 
 
 def compute_buffer_bytes(layout: ModelLayout, options: PlanOptions, *, with_output: bool) -> int:
@@ -169,7 +206,7 @@ def compute_buffer_bytes(layout: ModelLayout, options: PlanOptions, *, with_outp
     """
     ub = options.n_ubatch
     head_k = layout.kv_k_elements // max(layout.n_head_kv, 1)
-    act = ub * 4 * (8 * layout.n_embd + 3 * layout.n_head * head_k)
+    act = ub * 4 * (8 * layout.n_embd * layout.hyper_connections + 3 * layout.n_head * head_k)
     ffn = ub * 4 * 3 * max(layout.n_ff, layout.n_expert_used * layout.n_ff_exp)
     if options.flash_attn:
         attn = ub * layout.n_head * 4 * 256
@@ -237,7 +274,7 @@ class _Evaluator:
         self.gpus = gpus
         self.options = options
         self.split = _tensor_split(gpus)
-        self.kv_layer = kv_bytes_per_layer(layout, options.n_ctx, options.kv_type)
+        self.kv_layers = kv_layer_bytes(layout, options.n_ctx, options.kv_type, options.n_ubatch)
 
     # -- placement ---------------------------------------------------------------------------
 
@@ -285,12 +322,12 @@ class _Evaluator:
                     cpu_layer_bytes[t.layer] += t.n_bytes
             else:
                 weights[device] += t.n_bytes
-        for layer in range(self.layout.n_layer):
+        for layer, layer_kv in enumerate(self.kv_layers):
             device = self.device_of_layer(layer, n_gpu_layers)
             if device is None:
-                cpu_kv += self.kv_layer
+                cpu_kv += layer_kv
             else:
-                kv[device] += self.kv_layer
+                kv[device] += layer_kv
         output_device = self.device_of_layer(self.layout.n_layer_all, n_gpu_layers)
         compute = [
             compute_buffer_bytes(self.layout, self.options, with_output=output_device == i)
@@ -397,7 +434,7 @@ class _Evaluator:
             use_mmap=exceeds or not cpu,
             gpus=tuple(gpu_uses),
             cpu=cpu_use,
-            kv_bytes=self.kv_layer * layout.n_layer,
+            kv_bytes=sum(self.kv_layers),
             expected_tps=0.0 if exceeds else self.tokens_per_second(n_gpu_layers, cpu),
             n_ctx=self.options.n_ctx,
             kv_type=self.options.kv_type,
@@ -412,7 +449,7 @@ class _Evaluator:
         cpu_seconds = 0.0
         used_fraction = layout.n_expert_used / layout.n_expert if layout.n_expert else 1.0
         # KV read per token at a typical fill of the context.
-        kv_read = self.kv_layer * min(0.5, 2048 / max(self.options.n_ctx, 1))
+        fill = min(0.5, 2048 / max(self.options.n_ctx, 1))
         for t in layout.tensors:
             if t.role is Role.SKIPPED:
                 continue
@@ -425,7 +462,8 @@ class _Evaluator:
             else:
                 bw = self.gpus[device].bandwidth_gbs * 1e9 * _GPU_EFFICIENCY
                 gpu_seconds[device] += active / bw
-        for layer in range(layout.n_layer):
+        for layer, layer_kv in enumerate(self.kv_layers):
+            kv_read = layer_kv * fill
             device = self.device_of_layer(layer, n_gpu_layers)
             if device is None:
                 cpu_seconds += kv_read / (self.machine.ram_bandwidth_gbs * 1e9 * _CPU_EFFICIENCY)

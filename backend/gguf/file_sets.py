@@ -65,6 +65,7 @@ def group_units(paths: list[str] | tuple[str, ...]) -> list[ModelUnit]:
         ordered = tuple(parts[i] for i in sorted(parts))
         units.append(ModelUnit(prefix, UnitKind.SPLIT, ordered, missing))
     for (_folder, whole, count), parts in byte_splits.items():
+        # Numbered pieces (count 0) do not say how many there are: what is listed is the set.
         missing = tuple(f"{whole}.part{i}of{count}" for i in range(1, count + 1) if i not in parts)
         ordered = tuple(parts[i] for i in sorted(parts))
         units.append(ModelUnit(whole.removesuffix(".gguf"), UnitKind.BYTE_SPLIT, ordered, missing))

@@ -48,10 +48,16 @@ class ModelLayout:
     n_ff_exp: int  # one expert's FFN width
     n_vocab: int
     n_ctx_train: int
-    kv_k_elements: int  # K-cache elements per token per layer
+    kv_k_elements: int  # K-cache elements per token per layer (V3.2: MLA row + indexer key)
     kv_v_elements: int  # V-cache elements per token per layer (0 with MLA: V is read from K)
     mla: bool | None
     tensors: tuple[TensorSpec, ...]
+    # DeepSeek-V4's compressed attention (`deepseek4`): per trunk layer 0 (sliding window only),
+    # 4 (CSA, with the lightning indexer) or 128 (HCA); empty for every other architecture.
+    compress_ratios: tuple[int, ...] = ()
+    indexer_key_length: int = 0  # V4: the lightning indexer's key size (CSA layers cache it)
+    sliding_window: int = 0  # V4: tokens every layer attends to uncompressed
+    hyper_connections: int = 1  # V4: 4 residual streams, so activations are 4x as wide
 
     @property
     def moe_layers(self) -> tuple[int, ...]:
@@ -87,10 +93,16 @@ def _int(value: object, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _ints(values: list[object]) -> list[int]:
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
 def layout_from_gguf(model: GGUFModel) -> ModelLayout:
     meta = model.arch_key
-    n_layer = _int(meta("block_count"))
+    # llama.cpp's block_count counts the multi-token-prediction blocks appended to the trunk.
+    n_blocks = _int(meta("block_count"))
     n_nextn = _int(meta("nextn_predict_layers"))
+    n_layer = n_blocks - n_nextn if 0 < n_nextn < n_blocks else n_blocks
     n_embd = _int(meta("embedding_length"))
     n_head = _int(meta("attention.head_count"), 1) or 1
     n_head_kv = _int(meta("attention.head_count_kv"), n_head) or n_head
@@ -98,6 +110,10 @@ def layout_from_gguf(model: GGUFModel) -> ModelLayout:
     key_length = _int(meta("attention.key_length"), head_dim)
     value_length = _int(meta("attention.value_length"), head_dim)
     mla = meta("attention.key_length_mla") is not None and model.arch.startswith("deepseek")
+    indexer_key = _int(meta("attention.indexer.key_length"))
+    ratios: tuple[int, ...] = ()
+    if model.arch == "deepseek4":
+        ratios = tuple(_ints(model.read_array(f"{model.arch}.attention.compress_ratios")))[:n_layer]
     tokens = model.metadata.get("tokenizer.ggml.tokens")
     n_vocab = _int(meta("vocab_size")) or getattr(tokens, "count", 0) or (
         len(tokens) if isinstance(tokens, list) else 0
@@ -109,7 +125,7 @@ def layout_from_gguf(model: GGUFModel) -> ModelLayout:
     return ModelLayout(
         arch=model.arch,
         n_layer=n_layer,
-        n_layer_all=n_layer + n_nextn,
+        n_layer_all=n_blocks,
         n_dense_lead=_int(meta("leading_dense_block_count")),
         n_expert=_int(meta("expert_count")),
         n_expert_used=_int(meta("expert_used_count")),
@@ -120,8 +136,13 @@ def layout_from_gguf(model: GGUFModel) -> ModelLayout:
         n_ff_exp=_int(meta("expert_feed_forward_length")),
         n_vocab=n_vocab,
         n_ctx_train=_int(meta("context_length"), 4096),
-        kv_k_elements=n_head_kv * key_length,
-        kv_v_elements=0 if mla else n_head_kv * value_length,
+        # V3.2's cache holds each token's MLA row and its indexer key; V4's caches are K-only.
+        kv_k_elements=n_head_kv * key_length + (indexer_key if model.arch == "deepseek32" else 0),
+        kv_v_elements=0 if mla or ratios else n_head_kv * value_length,
         mla=mla if model.arch.startswith("deepseek") else None,
         tensors=tuple(specs),
+        compress_ratios=ratios,
+        indexer_key_length=indexer_key if ratios else 0,
+        sliding_window=_int(meta("attention.sliding_window")) if ratios else 0,
+        hyper_connections=max(1, _int(meta("hyper_connection.count"), 1)) if ratios else 1,
     )

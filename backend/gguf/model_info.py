@@ -45,12 +45,15 @@ class ModelInfo:
         return self.layout.n_ctx_train
 
 
-def inspect_model(path: str | Path, runs_architecture: ArchitectureCheck) -> ModelInfo:
+def inspect_model(
+    path: str | Path, runs_architecture: ArchitectureCheck, runtime: str = ""
+) -> ModelInfo:
     """Read and validate `path`; raises `ModelFileError` with the reason if it can't be used.
 
-    `runs_architecture` says what the llama.cpp build can run (`backend.engine.preflight`).
+    `runs_architecture` says what the llama.cpp build can run (`backend.engine.preflight`),
+    `runtime` names it.
     """
-    return describe(read_model(path, runs_architecture=runs_architecture))
+    return describe(read_model(path, runs_architecture=runs_architecture, runtime=runtime))
 
 
 def describe(model: GGUFModel) -> ModelInfo:

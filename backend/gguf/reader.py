@@ -17,6 +17,7 @@ from typing import Self
 
 type ArchitectureCheck = Callable[[str], bool]
 
+from backend.chat.family import detect_family, is_newer_deepseek_arch
 from backend.errors import (
     ByteSplitError,
     MissingSplitPartError,
@@ -27,7 +28,11 @@ from backend.errors import (
     UnsupportedQuantError,
 )
 from backend.gguf.quant_types import MAINLINE_TYPES, unsupported_quant_message
-from backend.gguf.split_names import parse_byte_split_name, parse_split_name
+from backend.gguf.split_names import (
+    byte_split_siblings,
+    parse_byte_split_name,
+    parse_split_name,
+)
 from backend.i18n import translate
 from backend.units import format_bytes
 
@@ -117,7 +122,7 @@ class GGUFModel:
 
 
 def read_model(
-    path: str | Path, *, runs_architecture: ArchitectureCheck | None = None
+    path: str | Path, *, runs_architecture: ArchitectureCheck | None = None, runtime: str = ""
 ) -> GGUFModel:
     """Read and validate a model; raise a `ModelFileError` saying exactly what is wrong.
 
@@ -150,12 +155,16 @@ def read_model(
         file_bytes=sum(h.file_size for h in headers),
     )
     if runs_architecture is not None:
-        check_supported(model, runs_architecture)
+        check_supported(model, runs_architecture, runtime=runtime)
     return model
 
 
-def check_supported(model: GGUFModel, runs_architecture: ArchitectureCheck) -> None:
-    """Refuse architectures and quant types that the llama.cpp build cannot load."""
+def check_supported(
+    model: GGUFModel, runs_architecture: ArchitectureCheck, *, runtime: str = ""
+) -> None:
+    """Refuse architectures and quant types that the llama.cpp build cannot load, and DeepSeek
+    files whose shape would crash it (see `deepseek_checks`). `runtime` names that build, for
+    the message about a model that needs a newer one."""
     arch = model.arch
     name = model.path.name
     if not arch:
@@ -174,6 +183,16 @@ def check_supported(model: GGUFModel, runs_architecture: ArchitectureCheck) -> N
             "{name} is a vision projector (mmproj), not a language model. "
             "Choose the model's main GGUF file instead.",
         ).format(name=name))
+    if not runs_architecture(arch) and is_newer_deepseek_arch(arch):
+        label = detect_family(arch, model.metadata, None, name).label
+        raise UnsupportedArchitectureError(translate(
+            "GgufFile",
+            "{name} holds {model} (architecture '{arch}'), a DeepSeek model newer than the "
+            "llama.cpp inside this app ({runtime}) can run. It needs a newer llama.cpp: update "
+            "the app once a version with {model} support is out, or choose a DeepSeek-V4-Flash "
+            "file meanwhile.",
+        ).format(name=name, model=label, arch=arch,
+                 runtime=runtime or translate("GgufFile", "its bundled version")))
     if not runs_architecture(arch):
         raise UnsupportedArchitectureError(translate(
             "GgufFile",
@@ -185,6 +204,75 @@ def check_supported(model: GGUFModel, runs_architecture: ArchitectureCheck) -> N
             raise UnsupportedQuantError(
                 unsupported_quant_message(name, tensor.name, tensor.type_id)
             )
+    problem = deepseek_checks(model)
+    if problem:
+        raise ModelFileError(translate(
+            "GgufFile",
+            "{name} cannot be run: {problem}. llama.cpp would crash on it, so it was not "
+            "loaded. The file was converted wrongly or edited: download another conversion.",
+        ).format(name=name, problem=problem))
+
+
+def deepseek_checks(model: GGUFModel) -> str:
+    """Why llama.cpp would kill the process on this DeepSeek-V3.2/V4 file ("" if it would not).
+
+    llama.cpp checks some of a V4 file's shape only with assertions, or not at all, when it
+    builds the compute graph: the whole app would die (SIGFPE, SIGABRT) instead of reporting an
+    error. These are the shapes found to do that.
+    """
+    arch = model.arch
+    if arch not in ("deepseek32", "deepseek4"):
+        return ""
+    key = model.arch_key
+    n_blocks = _whole(key("block_count"))
+    n_layer = n_blocks - _whole(key("nextn_predict_layers"))
+    indexer = _whole(key("attention.indexer.key_length"))
+    n_rot = _whole(key("rope.dimension_count"))
+    if arch == "deepseek32":
+        if key("attention.indexer.key_length") is None:
+            return ""  # llama.cpp itself refuses the file, with a message
+        if indexer < 64 or indexer & (indexer - 1):
+            return translate(
+                "GgufFile", "its lightning indexer's key length is {value}, not a power of two "
+                "of at least 64").format(value=indexer)
+        if n_rot > indexer:
+            return translate("GgufFile", "its rotary size {rot} exceeds the indexer's key length "
+                             "{value}").format(rot=n_rot, value=indexer)
+        return ""
+    ratios = [v for v in model.read_array(f"{arch}.attention.compress_ratios")
+              if isinstance(v, int)][:max(n_layer, 0)]
+    hc = key("hyper_connection.count")
+    head = _whole(key("attention.key_length"))
+    if len(ratios) < n_layer:
+        return translate("GgufFile", "it has {found} attention compress ratios for {layers} "
+                         "layers").format(found=len(ratios), layers=n_layer)
+    if any(r not in (0, 4, 128) for r in ratios):
+        return translate("GgufFile", "its attention compress ratios {ratios} are not all 0, 4 "
+                         "or 128").format(ratios=sorted(set(ratios)))
+    if 4 not in ratios or 128 not in ratios:
+        return translate("GgufFile", "its layers need both compress ratios 4 and 128, but it "
+                         "has only {ratios}").format(ratios=sorted(set(ratios)))
+    if hc is not None and hc != 4:
+        return translate("GgufFile", "it has {value} hyper-connections, not 4").format(value=hc)
+    if key("attention.indexer.key_length") is not None and (indexer <= 0 or indexer % 64):
+        return translate("GgufFile", "its lightning indexer's key length is {value}, not a "
+                         "multiple of 64").format(value=indexer)
+    if head != _whole(key("attention.value_length")) or n_rot > min(head, indexer):
+        return translate("GgufFile", "its attention head sizes (key {key}, value {value}, "
+                         "rotary {rot}) do not fit together").format(
+            key=head, value=key("attention.value_length"), rot=n_rot)
+    groups = _whole(key("attention.output_group_count"))
+    if groups and _whole(key("attention.head_count")) % groups:
+        return translate("GgufFile", "its {heads} attention heads cannot be split into {groups} "
+                         "output groups").format(heads=key("attention.head_count"),
+                                                 groups=key("attention.output_group_count"))
+    return ""
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, list):
+        value = max((v for v in value if isinstance(v, int)), default=0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def uses_mla(model: GGUFModel) -> bool | None:
@@ -500,14 +588,15 @@ def _refuse_byte_split(path: Path) -> None:
     piece = parse_byte_split_name(path.name)
     if piece is None:
         return
-    parts = " ".join(f"{piece.whole}.part{i}of{piece.count}" for i in range(1, piece.count + 1))
+    pieces = [p.name for p in byte_split_siblings(path)]
+    index = pieces.index(path.name) + 1 if path.name in pieces else piece.index
     raise ByteSplitError(translate(
         "GgufFile",
         "{name} is piece {index} of {count} of a file cut into raw byte "
         "pieces, which llama.cpp cannot load. Join the pieces into one file first: "
         "`cat {parts} > {whole}` (Windows: `copy /b` with the pieces joined by +), "
         "then open {whole}.",
-    ).format(name=path.name, index=piece.index, count=piece.count, parts=parts,
+    ).format(name=path.name, index=index, count=len(pieces), parts=" ".join(pieces),
              whole=piece.whole))
 
 

@@ -1,8 +1,9 @@
 """File-name rules for multi-file models: llama.cpp split sets and raw byte splits.
 
 llama.cpp loads a split set from its first part, `NAME-00001-of-00003.gguf`, and finds the
-others beside it by name. Raw byte splits (`NAME.gguf.part1of3`) are not GGUF files at all and
-must be joined first.
+others beside it by name. Raw byte splits (`NAME.gguf.part1of3`, or numbered only,
+`NAME.gguf.part00`, `.part01`, … as some packagers cut them) are not GGUF files at all and must
+be joined first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ _SPLIT_RE = re.compile(r"^(?P<prefix>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.g
 _BYTE_SPLIT_RE = re.compile(
     r"^(?P<whole>.+?\.gguf)[.-]?part(?P<index>\d+)of(?P<count>\d+)$", re.IGNORECASE
 )
+# `split -d -b 40G X.gguf X.gguf.part`: numbered pieces, their count nowhere in the name.
+_NUMBERED_PART_RE = re.compile(r"^(?P<whole>.+?\.gguf)(?P<sep>[._-])part(?P<index>\d+)$",
+                               re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +53,38 @@ def split_part_paths(path: Path) -> list[Path]:
 @dataclass(frozen=True, slots=True)
 class ByteSplitName:
     whole: str  # the file name the joined parts make
-    index: int
-    count: int
+    index: int  # as written in the name (numbered pieces may count from 0)
+    count: int  # 0: the name does not say (numbered pieces); the pieces present tell
+
+    def part_name(self, index: int) -> str:
+        """The name of piece `index` of a `.partNofM` set."""
+        return f"{self.whole}.part{index}of{self.count}"
 
 
 def parse_byte_split_name(file_name: str) -> ByteSplitName | None:
-    """Recognise `X.gguf.part1of5`-style raw byte splits, which need joining with `cat`."""
+    """Recognise raw byte splits, which need joining with `cat`: `X.gguf.part1of5`, or
+    `X.gguf.part00`, `X.gguf.part01`, … (count 0: not in the name)."""
     match = _BYTE_SPLIT_RE.match(file_name)
-    if not match:
-        return None
-    return ByteSplitName(match["whole"], int(match["index"]), int(match["count"]))
+    if match:
+        return ByteSplitName(match["whole"], int(match["index"]), int(match["count"]))
+    match = _NUMBERED_PART_RE.match(file_name)
+    if match:
+        return ByteSplitName(match["whole"], int(match["index"]), 0)
+    return None
+
+
+def byte_split_siblings(path: Path) -> list[Path]:
+    """The pieces beside `path` that belong to the same byte split, in joining order."""
+    piece = parse_byte_split_name(path.name)
+    if piece is None:
+        return [path]
+    if piece.count:
+        return [path.with_name(piece.part_name(i)) for i in range(1, piece.count + 1)]
+    try:
+        found = [p for p in path.parent.iterdir()
+                 if (other := parse_byte_split_name(p.name)) is not None
+                 and other.whole == piece.whole and not other.count]
+    except OSError:
+        found = [path]
+    pieces = {p.name: p for p in found + [path]}
+    return sorted(pieces.values(), key=lambda p: parse_byte_split_name(p.name).index)  # type: ignore[union-attr]

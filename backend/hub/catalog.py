@@ -2,7 +2,9 @@
 
 The JSON holds what does not change (repo, quant, file pattern, family, thinking mode, sampling,
 licence); file lists, sizes and hashes come from the hub at one pinned commit, so an entry never
-shows a stale size. The hardware-fit verdict is attached by a callable passed to
+shows a stale size once the hub answers. Until it does (offline, behind a proxy) each quant's
+approximate size from the JSON stands in, marked approximate, so the fit verdict and the
+recommendation still work. The hardware-fit verdict is attached by a callable passed to
 `resolve_catalog` (see `VerdictFn`): this module only carries it and sorts by it.
 """
 
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 from backend import i18n
 from backend.chat.family import ModelFamily, ThinkingMode
 from backend.chat.messages import Sampling
+from backend.engine.libraries import is_supported_architecture, runtime_name
 from backend.errors import AppError
 from backend.gguf.file_sets import UnitKind, group_units
 from backend.hub.client import RemoteFile, RepoSnapshot
@@ -57,6 +60,16 @@ class CatalogModel:
     quants: tuple[QuantSpec, ...]
     # (language, field, text): the catalog's own translations of the descriptive fields
     localized: tuple[tuple[str, str, str], ...] = ()
+    # (quant, bytes): sizes to show while the hub cannot be reached (published or estimated)
+    approx_sizes: tuple[tuple[str, int], ...] = ()
+    architecture: str = ""  # llama.cpp's name for it, when this llama.cpp may not run it
+
+    def approx_size(self, quant: str) -> int | None:
+        return next((size for q, size in self.approx_sizes if q.lower() == quant.lower()), None)
+
+    def runnable(self) -> bool:
+        """Whether the bundled llama.cpp can run this model's architecture."""
+        return not self.architecture or is_supported_architecture(self.architecture)
 
     def text(self, field: str) -> str:
         """`field` (parameters, license, license_note, description) in the interface language,
@@ -100,6 +113,7 @@ class CatalogOption:
     files: tuple[RemoteFile, ...]  # every file of the quant, split parts included, in order
     problem: str | None = None  # why the quant cannot be downloaded now
     verdict: Verdict | None = None
+    approx_bytes: int | None = None  # the catalog's size, shown while the hub is out of reach
 
     @property
     def repo(self) -> str:
@@ -115,11 +129,27 @@ class CatalogOption:
 
     @property
     def total_bytes(self) -> int | None:
-        return sum(f.size for f in self.files) if self.files else None
+        """The hub's size; until the hub is reached, the catalog's approximate one."""
+        if self.files:
+            return sum(f.size for f in self.files)
+        return self.approx_bytes if self.approximate else None
+
+    @property
+    def approximate(self) -> bool:
+        """The size is the catalog's estimate: the hub has not been reached for this repo."""
+        return not self.files and self.commit is None and self.approx_bytes is not None
 
     @property
     def available(self) -> bool:
         return self.problem is None and bool(self.files)
+
+    @property
+    def judgeable(self) -> bool:
+        """A fit verdict makes sense: the files are there, or the hub was out of reach and the
+        catalog knows the size (never for a model this llama.cpp cannot run)."""
+        if not self.model.runnable():
+            return False
+        return self.available or self.approximate
 
 
 # The single seam for section 2 of the model-manager issue: the offload planner provides it.
@@ -208,6 +238,10 @@ def _parse_model(item: dict[str, Any], index: int, where: str) -> CatalogModel:
         quants.append(QuantSpec(name, tuple(p.replace("{quant}", name) for p in patterns)))
     if not quants:
         raise fail("quants", translate("Catalog", "a non-empty list"))
+    approx = item.get("approximate_gb") or {}
+    if not isinstance(approx, dict) or not all(
+            isinstance(v, int | float) and v > 0 for v in approx.values()):
+        raise fail("approximate_gb", translate("Catalog", "an object of quant: size in GB"))
     return CatalogModel(
         id=item["id"],
         name=item["name"],
@@ -230,6 +264,8 @@ def _parse_model(item: dict[str, Any], index: int, where: str) -> CatalogModel:
             for key, text in item[lang].items()
             if key in LOCALIZED_FIELDS and isinstance(text, str) and text
         ),
+        approx_sizes=tuple((str(q), int(float(gb) * 1e9)) for q, gb in approx.items()),
+        architecture=str(item.get("architecture", "")),
     )
 
 
@@ -331,21 +367,39 @@ def available_quants(snapshot: RepoSnapshot, catalog: Catalog | None = None) -> 
 # -- resolving against the hub -------------------------------------------------------------------
 
 
+def newer_runtime_problem(model: CatalogModel) -> str | None:
+    """Why a model of an architecture this llama.cpp cannot run is offered but not downloadable."""
+    if model.runnable():
+        return None
+    return translate(
+        "Catalog", "needs a newer llama.cpp: the one in this app ({runtime}) cannot run {arch} "
+        "models yet"
+    ).format(runtime=runtime_name(), arch=model.architecture)
+
+
+def offline_options(model: CatalogModel, problem: str) -> list[CatalogOption]:
+    """The model's quants when the hub could not be reached: approximate sizes, no files."""
+    return [CatalogOption(model, q.quant, None, (), newer_runtime_problem(model) or problem,
+                          approx_bytes=model.approx_size(q.quant)) for q in model.quants]
+
+
 def resolve_model(model: CatalogModel, snapshot: RepoSnapshot) -> list[CatalogOption]:
     options = []
+    newer = newer_runtime_problem(model)
     for spec in model.quants:
         files = match_files(snapshot.files, spec)
-        problem = None
-        if not files:
+        problem = newer
+        if problem is None and not files:
             problem = translate("Catalog", "not on the hub at revision {commit}").format(
                 commit=snapshot.commit[:12]
             )
-        else:
+        elif problem is None:
             try:
                 check_complete(snapshot, files)
             except RemoteSplitSetIncompleteError as err:
                 problem = str(err)
-        options.append(CatalogOption(model, spec.quant, snapshot.commit, files, problem))
+        options.append(CatalogOption(model, spec.quant, snapshot.commit, files, problem,
+                                     approx_bytes=model.approx_size(spec.quant)))
     return options
 
 
@@ -367,7 +421,10 @@ def resolve_catalog(
         try:
             snapshot = hub.snapshot(model.repo)
         except AppError as err:
-            return [CatalogOption(model, q.quant, None, (), str(err)) for q in model.quants]
+            if isinstance(err, ConnectionError):  # offline, a proxy, the hub down: estimates
+                return offline_options(model, str(err))
+            return [CatalogOption(model, q.quant, None, (), newer_runtime_problem(model) or str(err))
+                    for q in model.quants]
         return resolve_model(model, snapshot)
 
     # One metadata request per repo; a dozen repos read one after the other would take seconds.
@@ -375,5 +432,5 @@ def resolve_catalog(
         options = [o for per_model in pool.map(resolve, chosen) for o in per_model]
     if verdict is None:
         return options
-    judged = [replace(o, verdict=verdict(o)) if o.available else o for o in options]
+    judged = [replace(o, verdict=verdict(o)) if o.judgeable else o for o in options]
     return sorted(judged, key=lambda o: o.verdict.rank if o.verdict else float("inf"))

@@ -1,8 +1,10 @@
 """Will a checkpoint run here, and how fast? The verdict shown before a byte is downloaded.
 
-The tensor inventory is synthesized from the architecture (the 671B MoE, or a distill's dense
-base) and scaled to the hub's file sizes, then planned for this machine exactly as a real load
-would be. Options sort by what runs best: usable speed first, then the most capable model.
+The tensor inventory is synthesized from the architecture (the 671B MoE, V3.2's 685B with its
+indexer, V4-Flash's 284B or V4-Pro's 1.6T with their compressed attention, or a distill's dense
+base) and scaled to the hub's file sizes (or the catalog's approximate ones offline), then
+planned for this machine exactly as a real load would be. Options sort by what runs best:
+usable speed first, then the most capable model.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from backend.engine.offload import Machine, OffloadPlan, PlanOptions, plan_offlo
 from backend.engine.offload import Verdict as PlanVerdict
 from backend.gguf.layout import ModelLayout
 from backend.gguf.shapes import DISTILLS, RECIPES, deepseek_v3_layout, dense_layout, scaled_to
+from backend.gguf.v4_shapes import deepseek_v32_layout, v4_layout_for
 from backend.hub.catalog import CatalogOption, Verdict, VerdictFn
 from backend.i18n import translate
 from backend.units import format_bytes
 
 MOE_PARAMS = 671e9
+_PARAMETERS = {ModelFamily.V3_2: 685e9}
 _PARAMS_RE = re.compile(r"(\d+(?:\.\d+)?)B\b")
 
 
@@ -31,13 +35,19 @@ def layout_for(option: CatalogOption) -> ModelLayout | None:
         config = next((c for key, c in DISTILLS.items() if key.lower() in option.model.name.lower()),
                       None)
         return dense_layout(config, total) if config else None
+    if option.family is ModelFamily.V4:
+        return v4_layout_for(option.model.name, option.quant, total)
     recipe = next((r for name, r in RECIPES.items() if name.lower() == option.quant.lower()), None)
+    if option.family is ModelFamily.V3_2:
+        return scaled_to(deepseek_v32_layout(recipe or "Q4_K_M"), total)
     return scaled_to(deepseek_v3_layout(recipe or "Q4_K_M"), total)
 
 
 def parameters(option: CatalogOption) -> float:
+    if option.family is ModelFamily.V4:
+        return 1.6e12 if "pro" in option.model.name.lower() else 284e9
     if option.family is not ModelFamily.R1_DISTILL:
-        return MOE_PARAMS
+        return _PARAMETERS.get(option.family, MOE_PARAMS)
     match = _PARAMS_RE.search(option.model.name)
     return float(match.group(1)) * 1e9 if match else 7e9
 
@@ -47,7 +57,10 @@ def fit_verdict(option: CatalogOption, machine: Machine, n_ctx: int = 8192) -> V
     if layout is None:
         return None
     plan = plan_offload(layout, machine, PlanOptions(n_ctx=min(n_ctx, layout.n_ctx_train)))
-    return Verdict(verdict_text(plan, dense=layout.n_expert == 0), _rank(option, plan))
+    text = verdict_text(plan, dense=layout.n_expert == 0)
+    if option.approximate:
+        text = translate("Fit", "{verdict} (approximate)").format(verdict=text)
+    return Verdict(text, _rank(option, plan))
 
 
 def verdict_text(plan: OffloadPlan, *, dense: bool = False) -> str:

@@ -26,6 +26,10 @@ from backend.remote.http_client import CONNECT_TIMEOUT, READ_TIMEOUT, Endpoint, 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+# DeepSeek's API retired these names in July 2026; its models now take a thinking switch.
+DEEPSEEK_API_HOST = "api.deepseek.com"
+DEEPSEEK_API_MODEL = "deepseek-v4-flash"
+_RETIRED_DEEPSEEK_MODELS = frozenset({"deepseek-chat", "deepseek-reasoner"})
 
 
 class ConnectionsError(AppError, OSError):
@@ -35,10 +39,14 @@ class ConnectionsError(AppError, OSError):
 class ThinkingControl(StrEnum):
     """How the Deep thinking toggle reaches the server."""
 
-    # chat_template_kwargs {"thinking": on, "enable_thinking": on}: V3.1+ on vLLM, SGLang,
-    # llama.cpp's server.
+    # chat_template_kwargs {"thinking": on, "enable_thinking": on} (and the effort as
+    # "reasoning_effort"): V3.1+ on vLLM, SGLang, llama.cpp's server.
     TEMPLATE = "template"
-    MODEL_PAIR = "model_pair"  # a second model for thinking: deepseek-chat / deepseek-reasoner
+    # DeepSeek's API: {"thinking": {"type": "enabled"|"disabled"}} and "reasoning_effort".
+    API_SWITCH = "api_switch"
+    # A second model for thinking (the retired deepseek-chat / deepseek-reasoner pair; some
+    # other servers still name their models so).
+    MODEL_PAIR = "model_pair"
     ALWAYS = "always"  # R1 and its distills: they always reason, nothing to switch
     NEVER = "never"  # V3: no reasoning
 
@@ -71,8 +79,8 @@ class Connection:
         object.__setattr__(self, "thinking_model", pair or None)
         if self.thinking is ThinkingControl.MODEL_PAIR and not self.thinking_model:
             raise InvalidOptionError(translate(
-                "Connections", "{name}: name the model that answers with Deep thinking on "
-                "(e.g. deepseek-reasoner), or choose another way to switch thinking."
+                "Connections", "{name}: name the model that answers with Deep thinking on, "
+                "or choose another way to switch thinking."
             ).format(name=self.name))
         for name in ("connect_timeout", "read_timeout"):
             value = getattr(self, name)
@@ -96,6 +104,11 @@ class Connection:
     def timeouts(self) -> Timeouts:
         return Timeouts(connect=self.connect_timeout, read=self.read_timeout)
 
+    @property
+    def effort_levels(self) -> tuple[str, ...]:
+        """The reasoning efforts this connection can ask for (DeepSeek's API: high, max)."""
+        return ("high", "max") if self.thinking is ThinkingControl.API_SWITCH else ()
+
     def model_for(self, thinking: bool) -> str:
         """The model that answers a turn with Deep thinking on or off."""
         if thinking and self.thinking is ThinkingControl.MODEL_PAIR and self.thinking_model:
@@ -110,7 +123,7 @@ class Connection:
 
     @property
     def label(self) -> str:
-        """e.g. "DeepSeek API · deepseek-chat / deepseek-reasoner"."""
+        """e.g. "DeepSeek API · deepseek-v4-flash"."""
         return f"{self.name} · {self.models_label}"
 
     def masked_key(self) -> str:
@@ -169,12 +182,25 @@ def load_connections(path: Path) -> list[Connection]:
             if not isinstance(entry, dict):
                 raise InvalidOptionError(translate("Connections", "not an object"))
             known = {f.name for f in dataclasses.fields(Connection)}
-            found.append(Connection(**{k: v for k, v in entry.items() if k in known}))
+            found.append(_upgraded(Connection(**{k: v for k, v in entry.items() if k in known})))
         except (AppError, TypeError, ValueError) as exc:
             name = entry.get("name") if isinstance(entry, dict) else None
             log.warning("connection %d (%r) ignored: %s", index + 1, name,
                         exc if isinstance(exc, AppError) else type(exc).__name__)
     return found
+
+
+def _upgraded(connection: Connection) -> Connection:
+    """A DeepSeek API connection still set up with the retired model pair, moved to the model
+    that replaced it and to the API's thinking switch (the old names are refused now)."""
+    if (connection.endpoint.host != DEEPSEEK_API_HOST
+            or connection.thinking is not ThinkingControl.MODEL_PAIR
+            or {connection.model, connection.thinking_model} - _RETIRED_DEEPSEEK_MODELS):
+        return connection
+    log.info("connection %r: the retired deepseek-chat/deepseek-reasoner pair is now %s with "
+             "the thinking switch", connection.name, DEEPSEEK_API_MODEL)
+    return dataclasses.replace(connection, model=DEEPSEEK_API_MODEL,
+                               thinking=ThinkingControl.API_SWITCH, thinking_model=None)
 
 
 def save_connections(connections: Sequence[Connection], path: Path) -> None:

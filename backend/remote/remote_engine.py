@@ -19,9 +19,18 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 
 from backend.chat.attachments import user_turn
-from backend.chat.events import Finished, FinishReason, GenerationStats, Heartbeat, StreamEvent
+from backend.chat.events import (
+    AnswerDelta,
+    Finished,
+    FinishReason,
+    GenerationStats,
+    Heartbeat,
+    ReasoningDelta,
+    StreamEvent,
+)
 from backend.chat.messages import ChatMessage, ChatRequest, Role
-from backend.errors import GenerationError, ThinkingUnsupportedError
+from backend.chat.tool_calls import ToolCallFilter, split_tool_blocks
+from backend.errors import AppError, GenerationError, ThinkingUnsupportedError
 from backend.i18n import translate
 from backend.remote.chunks import ChunkDecoder, MalformedChunk, ServerReportedError, finish_reason
 from backend.remote.connections import Connection, ThinkingControl
@@ -131,8 +140,18 @@ class RemoteEngine:
                 "thinking, or change how this connection switches thinking."
             ).format(connection=self.connection.label))
         abort = self._start(cancel)
+        tools = ToolCallFilter()  # a server may pass tool-call markup on as text: never show it
         try:
-            yield from self._stream(request, abort, cancel)
+            for event in self._stream(request, abort, cancel):
+                if isinstance(event, ReasoningDelta | AnswerDelta):
+                    yield from tools.feed(event) or (HEARTBEAT,)
+                    continue
+                if isinstance(event, Finished):
+                    yield from tools.finish()
+                yield event
+        except AppError:
+            yield from tools.finish()  # what came before the failure is kept, as it came
+            raise
         finally:
             self._end(abort)
 
@@ -186,9 +205,18 @@ class RemoteEngine:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
+        effort = request.reasoning_effort if request.deep_thinking else None
         if c.thinking is ThinkingControl.TEMPLATE:
             flag = request.deep_thinking
-            payload["chat_template_kwargs"] = {"thinking": flag, "enable_thinking": flag}
+            kwargs: dict[str, object] = {"thinking": flag, "enable_thinking": flag}
+            if effort:
+                kwargs["reasoning_effort"] = effort  # V4's templates read it
+            payload["chat_template_kwargs"] = kwargs
+        elif c.thinking is ThinkingControl.API_SWITCH:
+            enabled = "enabled" if request.deep_thinking else "disabled"
+            payload["thinking"] = {"type": enabled}  # the API's default is on: always say
+            if effort:
+                payload["reasoning_effort"] = effort
         if request.max_tokens is not None:
             payload["max_tokens"] = request.max_tokens
         if request.seed is not None:
@@ -409,6 +437,8 @@ def _message(message: ChatMessage) -> dict[str, str]:
     content = user_turn(message)  # attached files, as the local model gets them
     if message.role is Role.ASSISTANT and "</think>" in content:
         content = content.rsplit("</think>", 1)[1].lstrip()  # reasoning that leaked into text
+    if message.role is Role.ASSISTANT:
+        content = split_tool_blocks(content)[0]  # calls it tried: no tool ran, none happened
     # Only role and content: past reasoning is never sent back (DeepSeek's API rejects it).
     return {"role": message.role.value, "content": content}
 

@@ -73,6 +73,7 @@ class Conversation:
     message_count: int = 0  # every version of every message
     system_prompt: str | None = None  # its own; None: the default from Settings
     sampling: Sampling | None = None  # its own; None: the model family's settings
+    reasoning_effort: str | None = None  # with deep thinking: "high", "max"; None: default
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ _MESSAGE_COLUMNS = (
 )
 _CONVERSATION_SELECT = (
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.deep_thinking, c.model, c.engine, "
-    "c.system_prompt, c.sampling, "
+    "c.system_prompt, c.sampling, c.reasoning_effort, "
     "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count "
     "FROM conversations c"
 )
@@ -197,6 +198,12 @@ class ConversationStore:
     @reports(lambda: translate("Store", "save the deep thinking choice"))
     def set_deep_thinking(self, conversation_id: str, on: bool) -> None:
         self._update_conversation(conversation_id, "deep_thinking = ?", int(on))
+
+    @reports(lambda: translate("Store", "save the reasoning effort"))
+    def set_reasoning_effort(self, conversation_id: str, effort: str | None) -> None:
+        """The effort asked with deep thinking in this conversation ("high", "max"; None: the
+        model's default)."""
+        self._update_conversation(conversation_id, "reasoning_effort = ?", effort)
 
     @reports(lambda: translate("Store", "save the model choice"))
     def set_model(self, conversation_id: str, model: str | None) -> None:
@@ -469,6 +476,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         model=row["model"], engine=EngineRef.parse(row["engine"]),
         message_count=row["message_count"], system_prompt=row["system_prompt"],
         sampling=_sampling(row["sampling"], row["id"]),
+        reasoning_effort=row["reasoning_effort"],
     )
 
 

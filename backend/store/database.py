@@ -121,10 +121,16 @@ def _versions_attachments_presets_v3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN sampling TEXT")
 
 
+def _reasoning_effort_v4(db: sqlite3.Connection) -> None:
+    # Per conversation, the reasoning effort asked with deep thinking ("high", "max");
+    # NULL: the model's default.
+    db.execute("ALTER TABLE conversations ADD COLUMN reasoning_effort TEXT")
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (PRAGMA user_version), inside
 # one transaction. To change the schema, append a function; never edit a released one.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _schema_v1, _finish_reason_v2, _versions_attachments_presets_v3,
+    _schema_v1, _finish_reason_v2, _versions_attachments_presets_v3, _reasoning_effort_v4,
 ]
 
 def open_database(path: Path, clock: Callable[[], float]) -> sqlite3.Connection:

@@ -105,6 +105,7 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> st
         "created_at": _iso(conversation.created_at),
         "updated_at": _iso(conversation.updated_at),
         "deep_thinking": conversation.deep_thinking,
+        "reasoning_effort": conversation.reasoning_effort,
         "model": conversation.model,
         "engine": str(conversation.engine),
         "system_prompt": conversation.system_prompt,

@@ -184,6 +184,10 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>非空列表</translation>
     </message>
     <message>
+        <source>an object of quant: size in GB</source>
+        <translation>一个“量化: GB 大小”的对象</translation>
+    </message>
+    <message>
         <source>none found</source>
         <translation>未找到</translation>
     </message>
@@ -194,6 +198,10 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>The hub has an incomplete split set {name} in {repo} at revision {commit}: {missing} missing. It could not be loaded; choose another quant or revision.</source>
         <translation>Hub 上 {repo}（版本 {commit}）中的分卷 {name} 不完整：缺少 {missing}。该模型无法加载，请选择其他量化或版本。</translation>
+    </message>
+    <message>
+        <source>needs a newer llama.cpp: the one in this app ({runtime}) cannot run {arch} models yet</source>
+        <translation>需要更新的 llama.cpp：本应用内置的版本（{runtime}）还不能运行 {arch} 模型</translation>
     </message>
     <message>
         <source>not on the hub at revision {commit}</source>
@@ -301,6 +309,10 @@ Keep only its first part (about {2:,} tokens)?</source>
 <context>
     <name>ChatTemplate</name>
     <message>
+        <source>a JSON text this long is not allowed</source>
+        <translation>不允许这么长的 JSON 文本</translation>
+    </message>
+    <message>
         <source>The model&apos;s chat template refused this conversation: {message}</source>
         <translation>模型的对话模板拒绝了此对话：{message}</translation>
     </message>
@@ -352,12 +364,28 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>让模型在回答前逐步思考</translation>
     </message>
     <message>
+        <source>How hard the model thinks with Deep thinking on. Max effort reasons longest; it works best with a long context.</source>
+        <translation>开启深度思考时模型思考的强度。最高强度思考时间最长，在长上下文下效果最好。</translation>
+    </message>
+    <message>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
         <source>Stop</source>
         <translation>停止</translation>
+    </message>
+    <message>
+        <source>Normal effort</source>
+        <translation>标准强度</translation>
+    </message>
+    <message>
+        <source>High effort</source>
+        <translation>高强度</translation>
+    </message>
+    <message>
+        <source>Max effort</source>
+        <translation>最高强度</translation>
     </message>
     <message>
         <source>Attach</source>
@@ -395,8 +423,8 @@ Keep only its first part (about {2:,} tokens)?</source>
 <context>
     <name>Connections</name>
     <message>
-        <source>{name}: name the model that answers with Deep thinking on (e.g. deepseek-reasoner), or choose another way to switch thinking.</source>
-        <translation>{name}：请填写开启深度思考时回答的模型（例如 deepseek-reasoner），或选择其他切换深度思考的方式。</translation>
+        <source>{name}: name the model that answers with Deep thinking on, or choose another way to switch thinking.</source>
+        <translation>{name}：请填写开启深度思考时回答的模型，或选择其他切换深度思考的方式。</translation>
     </message>
     <message>
         <source>A connection needs a id.</source>
@@ -474,6 +502,10 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>对话模板开关（DeepSeek-V3.1 及更高版本）</translation>
     </message>
     <message>
+        <source>DeepSeek API thinking switch</source>
+        <translation>DeepSeek API 思考开关</translation>
+    </message>
+    <message>
         <source>A second model for thinking</source>
         <translation>由另一个模型负责思考</translation>
     </message>
@@ -486,8 +518,8 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>从不思考（DeepSeek-V3）</translation>
     </message>
     <message>
-        <source>deepseek-reasoner</source>
-        <translation>deepseek-reasoner</translation>
+        <source>the thinking model&apos;s name</source>
+        <translation>思考模型的名称</translation>
     </message>
     <message>
         <source>Name</source>
@@ -667,6 +699,14 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>DeepSeek-V3.1（混合思考）</translation>
     </message>
     <message>
+        <source>DeepSeek-V3.2 (sparse attention)</source>
+        <translation>DeepSeek-V3.2（稀疏注意力）</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V4 (Flash, Pro)</source>
+        <translation>DeepSeek-V4（Flash、Pro）</translation>
+    </message>
+    <message>
         <source>Reasons (R1)</source>
         <translation>始终思考（R1）</translation>
     </message>
@@ -723,8 +763,16 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>{problem} 请输入 Hugging Face 只读访问令牌以查看这些模型：</translation>
     </message>
     <message>
+        <source>{problem} Sizes and verdicts below are approximate; downloads can start once the hub answers.</source>
+        <translation>{problem} 下面的大小和评估均为估计值；Hub 恢复响应后才能开始下载。</translation>
+    </message>
+    <message>
         <source>Fit unknown</source>
         <translation>适配情况未知</translation>
+    </message>
+    <message>
+        <source>~{size}</source>
+        <translation>约 {size}</translation>
     </message>
     <message>
         <source>{count} files</source>
@@ -836,6 +884,10 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>Download</source>
         <translation>下载</translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation>重新查询</translation>
     </message>
     <message>
         <source>Select a model to see its details.</source>
@@ -999,6 +1051,10 @@ Keep only its first part (about {2:,} tokens)?</source>
 <context>
     <name>Fit</name>
     <message>
+        <source>{verdict} (approximate)</source>
+        <translation>{verdict}（估计）</translation>
+    </message>
+    <message>
         <source>~{tps:.0f} tok/s</source>
         <translation>约 {tps:.0f} token/s</translation>
     </message>
@@ -1053,8 +1109,56 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>{name} 是视觉投影器（mmproj），不是语言模型。请改为选择该模型的主 GGUF 文件。</translation>
     </message>
     <message>
+        <source>{name} holds {model} (architecture &apos;{arch}&apos;), a DeepSeek model newer than the llama.cpp inside this app ({runtime}) can run. It needs a newer llama.cpp: update the app once a version with {model} support is out, or choose a DeepSeek-V4-Flash file meanwhile.</source>
+        <translation>{name} 包含 {model}（架构“{arch}”），这个 DeepSeek 模型比本应用内置的 llama.cpp（{runtime}）所能运行的更新。它需要更新的 llama.cpp：待支持 {model} 的版本发布后请更新本应用，在此之前可以选择 DeepSeek-V4-Flash 文件。</translation>
+    </message>
+    <message>
+        <source>its bundled version</source>
+        <translation>其内置版本</translation>
+    </message>
+    <message>
         <source>{name} holds a &apos;{arch}&apos; model, an architecture this version of llama.cpp cannot run. Update the app, or choose a DeepSeek GGUF.</source>
         <translation>{name} 包含 &apos;{arch}&apos; 架构的模型，当前版本的 llama.cpp 无法运行该架构。请更新应用，或选择 DeepSeek GGUF 模型。</translation>
+    </message>
+    <message>
+        <source>{name} cannot be run: {problem}. llama.cpp would crash on it, so it was not loaded. The file was converted wrongly or edited: download another conversion.</source>
+        <translation>{name} 无法运行：{problem}。llama.cpp 加载它会崩溃，因此没有加载。该文件转换有误或被修改过：请下载其他转换版本。</translation>
+    </message>
+    <message>
+        <source>its lightning indexer&apos;s key length is {value}, not a power of two of at least 64</source>
+        <translation>其闪电索引器的键长度为 {value}，不是不小于 64 的 2 的幂</translation>
+    </message>
+    <message>
+        <source>its rotary size {rot} exceeds the indexer&apos;s key length {value}</source>
+        <translation>其旋转位置编码维度 {rot} 超过了索引器的键长度 {value}</translation>
+    </message>
+    <message>
+        <source>it has {found} attention compress ratios for {layers} layers</source>
+        <translation>它有 {layers} 层，却只有 {found} 个注意力压缩比</translation>
+    </message>
+    <message>
+        <source>its attention compress ratios {ratios} are not all 0, 4 or 128</source>
+        <translation>其注意力压缩比 {ratios} 并非全是 0、4 或 128</translation>
+    </message>
+    <message>
+        <source>its layers need both compress ratios 4 and 128, but it has only {ratios}</source>
+        <translation>其各层需要同时包含压缩比 4 和 128，但只有 {ratios}</translation>
+    </message>
+    <message>
+        <source>it has {value} hyper-connections, not 4</source>
+        <translation>它有 {value} 路超连接，而不是 4 路</translation>
+    </message>
+    <message>
+        <source>its lightning indexer&apos;s key length is {value}, not a multiple of 64</source>
+        <translation>其闪电索引器的键长度为 {value}，不是 64 的倍数</translation>
+    </message>
+    <message>
+        <source>its attention head sizes (key {key}, value {value}, rotary {rot}) do not fit together</source>
+        <translation>其注意力头尺寸（键 {key}、值 {value}、旋转 {rot}）互不匹配</translation>
+    </message>
+    <message>
+        <source>its {heads} attention heads cannot be split into {groups} output groups</source>
+        <translation>其 {heads} 个注意力头无法分成 {groups} 个输出组</translation>
     </message>
     <message>
         <source>{name} is a folder, not a model file.</source>
@@ -1743,6 +1847,18 @@ Keep only its first part (about {2:,} tokens)?</source>
         <source>{model} cannot reason step by step. Turn off deep thinking, or use DeepSeek-R1 or a DeepSeek-V3.1 model for it.</source>
         <translation>{model} 不支持逐步推理。请关闭深度思考，或改用 DeepSeek-R1 或 DeepSeek-V3.1 模型。</translation>
     </message>
+    <message>
+        <source>{model} is not a DeepSeek model and its file has no chat template, so the app cannot tell how to talk to it. Use a GGUF file that includes its chat template.</source>
+        <translation>{model} 不是 DeepSeek 模型，文件中也没有对话模板，因此本应用不知道如何与它对话。请使用包含对话模板的 GGUF 文件。</translation>
+    </message>
+    <message>
+        <source>{model} knows the reasoning efforts {levels}, not &apos;{effort}&apos;.</source>
+        <translation>{model} 支持的思考强度为 {levels}，不支持“{effort}”。</translation>
+    </message>
+    <message>
+        <source>{model} has no reasoning effort levels: its chat template knows no effort setting. Ask without one.</source>
+        <translation>{model} 没有思考强度档位：它的对话模板不支持强度设置。请不指定强度再提问。</translation>
+    </message>
 </context>
 <context>
     <name>QuantTypes</name>
@@ -2343,6 +2459,10 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>保存深度思考选项</translation>
     </message>
     <message>
+        <source>save the reasoning effort</source>
+        <translation>保存思考强度</translation>
+    </message>
+    <message>
         <source>save the model choice</source>
         <translation>保存模型选择</translation>
     </message>
@@ -2507,6 +2627,25 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>The answer reached the length limit.</source>
         <translation>回答已达到长度上限。</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCallPanel</name>
+    <message>
+        <source>(no name)</source>
+        <translation>（无名称）</translation>
+    </message>
+    <message>
+        <source>The model tried to call {count} tools</source>
+        <translation>模型尝试调用 {count} 个工具</translation>
+    </message>
+    <message>
+        <source>The model tried to call a tool</source>
+        <translation>模型尝试调用工具</translation>
+    </message>
+    <message>
+        <source>This app runs no tools: nothing was called. Click to see what the model asked for.</source>
+        <translation>本应用不运行任何工具：什么也没有调用。点击查看模型请求了什么。</translation>
     </message>
 </context>
 <context>

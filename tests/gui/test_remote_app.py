@@ -161,8 +161,11 @@ def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp
     assert not dialog.rpc_servers.isVisibleTo(dialog)
 
     added = page.add_connection("deepseek")
-    assert (added.name, added.model, added.thinking_model) == (
-        "DeepSeek API", "deepseek-chat", "deepseek-reasoner")
+    # DeepSeek's API: one model (deepseek-chat / deepseek-reasoner were retired), and its own
+    # thinking switch.
+    assert (added.name, added.model, added.thinking, added.thinking_model) == (
+        "DeepSeek API", "deepseek-v4-flash", ThinkingControl.API_SWITCH, None)
+    assert page.thinking.currentData() == "api_switch" and not page.thinking_model.isEnabled()
     page.base_url.setText(fake_openai.url)
     page.base_url.textEdited.emit(fake_openai.url)
     page.api_key.setText(API_KEY)
@@ -174,7 +177,7 @@ def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp
     page.test_button.click()
     qtbot.waitUntil(lambda: page.test_button.isEnabled(), timeout=10_000)
     assert page.status.text().startswith(
-        "DeepSeek API: Connected: 16 models (deepseek-chat, deepseek-reasoner, v3.1, …); "
+        "DeepSeek API: Connected: 18 models (deepseek-chat, deepseek-reasoner, v3.1, …); "
         "first token in ")
 
     page.base_url.setText("nowhere")
@@ -193,7 +196,7 @@ def test_add_test_and_remove_servers_in_settings(qtbot: QtBot, make_app: MakeApp
     assert saved[0].api_key == API_KEY
     picker = app.window.model_bar.picker
     assert [picker.itemText(i) for i in range(picker.count())][-2:] == [
-        "☁ DeepSeek API · deepseek-chat / deepseek-reasoner",
+        "☁ DeepSeek API · deepseek-v4-flash",
         "☁ vLLM or SGLang · deepseek-ai/DeepSeek-V3.1"]
 
     page.list.setCurrentRow(1)

@@ -225,6 +225,35 @@ def test_catalog_table_has_a_fit_column(
     assert "CPU only (~" in lines[1]  # the recommended (best-ranked) option comes first
 
 
+def test_catalog_offline_lists_v3_2_and_v4_flash_with_approximate_sizes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli import models_command
+    from backend.engine.offload import GiB, GpuBudget, Machine
+    from backend.hub.fit import verdict_function
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    desktop = Machine((GpuBudget("GPU", 24 * GiB, 24 * GiB, 1000.0),), 128 * GiB, 60.0)
+    monkeypatch.setattr(models_command, "verdict_function", lambda: verdict_function(desktop))
+    code, out, err = run(capsys, "models", "catalog")
+    assert code == 0
+    rows = {(line[:24].strip(), line.split()[1]): line for line in out.splitlines()[1:]}
+    flash = rows[("DeepSeek-V4-Flash", "UD-Q4_K_XL")]
+    assert "~155.0 GB (approximate)" in flash and "GPU + experts in RAM (~" in flash
+    assert "(approximate)" in rows[("DeepSeek-V3.2", "UD-Q2_K_XL")]
+    # The best for a 24 GB GPU with 128 GB of RAM, offline too: V4-Flash.
+    assert out.splitlines()[1].startswith("DeepSeek-V4-Flash ")
+    assert err.startswith("note: the hub could not be reached, so sizes are the catalog's "
+                          "approximate ones and nothing can be downloaded now: Cannot reach ")
+    code, out, _ = run(capsys, "models", "catalog", "--json")
+    by_key = {(r["model"], r["quant"]): r for r in map(json.loads, out.splitlines())}
+    flash_json = by_key[("DeepSeek-V4-Flash", "UD-Q4_K_XL")]
+    assert (flash_json["total_bytes"], flash_json["approximate"], flash_json["files"]) == (
+        155 * 10**9, True, [])
+    v41 = by_key[("DeepSeek-V4.1-Flash", "UD-Q2_K_XL")]
+    assert v41["fit"] is None and v41["problem"].startswith("needs a newer llama.cpp")
+
+
 def test_list_verify_and_remove(
     hub_with_models: FakeHub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

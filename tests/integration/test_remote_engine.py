@@ -113,6 +113,39 @@ def test_template_switch_and_inline_reasoning_opened_by_the_template(
         "thinking": False, "enable_thinking": False}
 
 
+def test_deepseek_api_thinking_switch_and_reasoning_effort(fake_openai: FakeOpenAI) -> None:
+    eng = engine(fake_openai, "deepseek-v4-flash", thinking=ThinkingControl.API_SWITCH)
+    assert eng.connection.effort_levels == ("high", "max")
+    assert split(run(eng, think=True, reasoning_effort="max")) == ("Effort max.",
+                                                                    "The answer is 4.")
+    body = fake_openai.chat_requests()[-1].body
+    assert body is not None and (body["model"], body["thinking"], body["reasoning_effort"]) == (
+        "deepseek-v4-flash", {"type": "enabled"}, "max")
+    assert "chat_template_kwargs" not in body
+    # Off is said out loud (the API thinks by default), and an effort means nothing then.
+    assert split(run(eng, think=False, reasoning_effort="max")) == ("", "The answer is 4.")
+    body = fake_openai.chat_requests()[-1].body
+    assert body is not None and body["thinking"] == {"type": "disabled"}
+    assert "reasoning_effort" not in body
+
+
+def test_the_template_switch_carries_the_effort_too(fake_openai: FakeOpenAI) -> None:
+    run(engine(fake_openai, "v3.1"), think=True, reasoning_effort="max")
+    assert fake_openai.chat_requests()[-1].body["chat_template_kwargs"] == {  # type: ignore[index]
+        "thinking": True, "enable_thinking": True, "reasoning_effort": "max"}
+
+
+def test_tool_call_markup_from_a_server_never_shows_raw(fake_openai: FakeOpenAI) -> None:
+    from backend.chat.tool_calls import ToolCall, ToolCallDelta
+
+    events = run(engine(fake_openai, "tool-markup"))
+    calls = [c for e in events if isinstance(e, ToolCallDelta) for c in e.calls]
+    assert calls == [ToolCall("get_weather", '{"city": "Paris"}')]
+    answer = "".join(e.text for e in events
+                     if isinstance(e, AnswerDelta) and not isinstance(e, ToolCallDelta))
+    assert answer == "Let me check." and isinstance(events[-1], Finished)
+
+
 def test_inline_think_tags_and_counted_tokens(fake_openai: FakeOpenAI) -> None:
     events = run(engine(fake_openai, "inline-r1", thinking=ThinkingControl.ALWAYS), think=True)
     assert split(events) == ("Step one.", "Answer.")
@@ -147,7 +180,7 @@ def test_unknown_model_names_a_few_the_server_has(fake_openai: FakeOpenAI) -> No
     assert isinstance(error, RemoteModelNotFoundError)
     assert str(error) == (
         "Test server has no model named 'deepseek-r2'. It has: deepseek-chat, "
-        "deepseek-reasoner, v3.1, inline-r1, length and 11 more. Choose one of them for this "
+        "deepseek-reasoner, v3.1, inline-r1, length and 13 more. Choose one of them for this "
         "connection.")
 
 
@@ -268,8 +301,8 @@ def test_a_request_stopped_before_it_starts_sends_nothing(fake_openai: FakeOpenA
 
 def test_check_lists_models_and_times_the_first_token(fake_openai: FakeOpenAI) -> None:
     result = engine(fake_openai).check()
-    assert result.unlisted == () and len(result.models) == 16 and result.ttft_s > 0
-    assert str(result).startswith("Connected: 16 models (deepseek-chat, deepseek-reasoner, "
+    assert result.unlisted == () and len(result.models) == 18 and result.ttft_s > 0
+    assert str(result).startswith("Connected: 18 models (deepseek-chat, deepseek-reasoner, "
                                   "v3.1, …); first token in ")
     pair = engine(fake_openai, thinking=ThinkingControl.MODEL_PAIR, thinking_model="r2").check()
     assert pair.unlisted == ("r2",) and str(pair).endswith(" s. Not in the server's list: r2.")

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 API_KEY = "sk-test-0123456789abcdef"
 MODELS = ("deepseek-chat", "deepseek-reasoner", "v3.1", "inline-r1", "length", "cut",
           "malformed", "no-choices", "error-event", "slow", "rate-limited", "rate-limited-later",
-          "flaky", "broken", "html", "split-utf8")
+          "flaky", "broken", "html", "split-utf8", "deepseek-v4-flash", "tool-markup")
 
 
 @dataclass
@@ -130,6 +130,19 @@ def script(model: str, body: dict[str, object]) -> Iterator[dict[str, object] | 
     elif model == "error-event":
         yield chunk(content="Start")
         yield {"error": {"message": "CUDA out of memory", "type": "server_error"}}
+    elif model == "deepseek-v4-flash":  # DeepSeek's API: a `thinking` switch, on by default
+        switch = body.get("thinking") or {"type": "enabled"}
+        assert isinstance(switch, dict)
+        if switch.get("type") == "enabled":
+            yield chunk(reasoning=f"Effort {body.get('reasoning_effort', 'default')}.")
+        yield chunk(content="The answer is 4.")
+        yield chunk(finish="stop")
+    elif model == "tool-markup":  # a server without a tool parser passes DSML on as text
+        for piece in ("Let me check.\n\n<｜DSML｜tool", "_calls>\n<｜DSML｜invoke name=\"get_",
+                      "weather\">\n<｜DSML｜parameter name=\"city\" string=\"true\">Paris"
+                      "</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>"):
+            yield chunk(content=piece)
+        yield chunk(finish="stop")
     elif model == "split-utf8":
         yield chunk(content="深度")
         yield chunk(content="思考")

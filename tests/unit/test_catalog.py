@@ -23,6 +23,7 @@ from backend.hub.catalog import (
 from backend.hub.client import RemoteFile, RepoSnapshot
 from backend.hub.download_errors import (
     HubAccessError,
+    HubUnreachableError,
     QuantNotFoundError,
     RemoteSplitSetIncompleteError,
 )
@@ -65,6 +66,12 @@ def test_the_catalog_covers_the_deepseek_checkpoints(catalog: Catalog) -> None:
         "unsloth/DeepSeek-V3-0324-GGUF",
         "unsloth/DeepSeek-V3.1-GGUF",
         "unsloth/DeepSeek-V3.1-Terminus-GGUF",
+        "unsloth/DeepSeek-V3.2-GGUF",
+        "unsloth/DeepSeek-V3.2-Speciale-GGUF",
+        "unsloth/DeepSeek-V4-Flash-GGUF",
+        "unsloth/DeepSeek-V4-Flash-0731-GGUF",
+        "unsloth/DeepSeek-V4-Pro-0813-GGUF",
+        "unsloth/DeepSeek-V4.1-Flash-1017-GGUF",
         "unsloth/DeepSeek-R1-Distill-Qwen-1.5B-GGUF",
         "unsloth/DeepSeek-R1-Distill-Qwen-7B-GGUF",
         "unsloth/DeepSeek-R1-Distill-Llama-8B-GGUF",
@@ -82,6 +89,32 @@ def test_the_catalog_covers_the_deepseek_checkpoints(catalog: Catalog) -> None:
     )
     distills = [m for m in catalog.models if m.family == "deepseek-r1-distill"]
     assert len(distills) == 6 and all(m.thinking is ThinkingMode.ALWAYS for m in distills)
+    assert modes["deepseek-v3.2"] == ("deepseek-v3.2", ThinkingMode.HYBRID)
+    assert modes["deepseek-v3.2-speciale"] == ("deepseek-v3.2", ThinkingMode.ALWAYS)
+    v4 = [m for m in catalog.models if m.family is ModelFamily.V4]
+    assert [m.name for m in v4] == ["DeepSeek-V4-Flash", "DeepSeek-V4-Flash-0731",
+                                    "DeepSeek-V4-Pro-0813", "DeepSeek-V4.1-Flash"]
+    assert all(m.thinking is ThinkingMode.HYBRID for m in v4)
+
+
+def test_new_generations_carry_deepseeks_sampling_licences_and_chinese_text(
+        catalog: Catalog) -> None:
+    by_id = {m.id: m for m in catalog.models}
+    for model_id in ("deepseek-v3.2", "deepseek-v3.2-speciale"):
+        sampling = by_id[model_id].sampling
+        assert (sampling.temperature, sampling.top_p) == (1.0, 0.95)
+    for model_id in ("deepseek-v4-flash", "deepseek-v4-flash-0731", "deepseek-v4-pro-0813"):
+        sampling = by_id[model_id].sampling
+        assert (sampling.temperature, sampling.top_p) == (1.0, 1.0)
+    for model in catalog.models[6:12]:
+        assert model.license == "MIT" and model.license_note
+        assert {field for lang, field, _ in model.localized if lang == "zh_CN"} == {
+            "parameters", "license", "license_note", "description"}
+        assert model.approx_sizes and {q.quant for q in model.quants} == {
+            q for q, _ in model.approx_sizes}
+    assert by_id["deepseek-v4-flash"].approx_size("UD-Q4_K_XL") == 155 * 10**9
+    assert by_id["deepseek-v4.1-flash"].architecture == "deepseek41"
+    assert not by_id["deepseek-v4.1-flash"].runnable() and by_id["deepseek-v4-flash"].runnable()
 
 
 def test_recommended_sampling_and_licences(catalog: Catalog) -> None:
@@ -104,7 +137,7 @@ def test_recommended_sampling_and_licences(catalog: Catalog) -> None:
     assert all(m.license_note for m in catalog.models)
 
 
-def test_the_json_never_carries_sizes_or_hashes() -> None:
+def test_the_json_never_carries_live_sizes_or_hashes_only_named_approximations() -> None:
     text = resources.files("resources").joinpath("catalog.json").read_text("utf-8")
 
     def keys(node: object) -> set[str]:
@@ -123,6 +156,9 @@ def test_the_json_never_carries_sizes_or_hashes() -> None:
         "revision",
         "commit",
     }
+    # Every quant of every model has an approximate size for when the hub is out of reach.
+    for model in load_catalog().models:
+        assert all(model.approx_size(q.quant) for q in model.quants), model.id
 
 
 def test_big_models_offer_the_dynamic_quants(catalog: Catalog) -> None:
@@ -252,6 +288,36 @@ def test_a_verdict_function_is_attached_and_orders_the_options(catalog: Catalog)
         ("UD-Q2_K_XL", None),
         ("Q8_0", None),
     ]
+
+
+def test_offline_the_catalog_shows_approximate_sizes_and_still_judges_the_fit(
+        catalog: Catalog) -> None:
+    offline = HubUnreachableError("Cannot reach huggingface.co (test).")
+    hub = FakeHub({m.repo: offline for m in catalog.models})
+
+    def by_size(option: CatalogOption) -> Verdict:
+        return Verdict(f"{option.total_bytes}", -float(option.total_bytes or 0))
+
+    options = resolve_catalog(catalog, hub, verdict=by_size)
+    flash = next(o for o in options if o.model.id == "deepseek-v4-flash" and o.quant == "UD-Q4_K_XL")
+    assert flash.approximate and not flash.available and flash.commit is None
+    assert flash.total_bytes == 155 * 10**9 and flash.verdict is not None
+    assert flash.problem == "Cannot reach huggingface.co (test)."
+    v41 = [o for o in options if o.model.id == "deepseek-v4.1-flash"]
+    assert v41 and all(o.verdict is None for o in v41)
+    assert v41[0].problem is not None and v41[0].problem.startswith(
+        "needs a newer llama.cpp: the one in this app (llama-cpp-python ")
+    assert v41[0].problem.endswith(") cannot run deepseek41 models yet")
+    # A repo the hub answers for is sized live, and one it refuses has no estimate.
+    live = FakeHub({"unsloth/DeepSeek-V4-Flash-GGUF": snapshot(
+        "unsloth/DeepSeek-V4-Flash-GGUF", *split("UD-Q4_K_XL", "DeepSeek-V4-Flash-UD-Q4_K_XL", 4))})
+    resolved = resolve_catalog(catalog, live, models=[catalog.by_repo(
+        "unsloth/DeepSeek-V4-Flash-GGUF")])  # type: ignore[list-item]
+    q4 = next(o for o in resolved if o.quant == "UD-Q4_K_XL")
+    assert q4.available and not q4.approximate and q4.total_bytes == 1000 + 1001 + 1002 + 1003
+    gated = resolve_catalog(catalog, FakeHub({"unsloth/DeepSeek-R1-GGUF": HubAccessError("x")}),
+                            models=catalog.models[:1])
+    assert all(o.total_bytes is None for o in gated)
 
 
 def test_a_broken_catalog_file_says_what_to_fix(tmp_path: Path) -> None:

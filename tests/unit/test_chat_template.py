@@ -142,6 +142,9 @@ def test_builtin_templates_are_the_pinned_texts() -> None:
         "deepseek-r1-distill": "56a1447ad31926fd",
         # Byte-identical to llama.cpp's deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja.
         "deepseek-r1-distill-original": "b6835114b7303ddd",
+        # Written here from DeepSeek's Python encoders (no upstream Jinja exists).
+        "deepseek-v3.2": "3d8ee52d1cc67311",
+        "deepseek-v4": "f15ebfcbc08ca02f",
         "chatml": "17762d2e5131cb2a",
     }
 

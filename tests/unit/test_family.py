@@ -21,6 +21,7 @@ from backend.chat.messages import Sampling
 R1, DISTILL, V3, V3_1, OTHER = (
     ModelFamily.R1, ModelFamily.R1_DISTILL, ModelFamily.V3, ModelFamily.V3_1, ModelFamily.OTHER
 )
+V3_2, V4 = ModelFamily.V3_2, ModelFamily.V4
 ALWAYS, NEVER, HYBRID = ThinkingMode.ALWAYS, ThinkingMode.NEVER, ThinkingMode.HYBRID
 
 LLAMA3_TEMPLATE = (
@@ -198,12 +199,12 @@ CASES = [
     ),
     pytest.param(
         "deepseek32", {}, None, "DeepSeek-V3.2-Exp-Q4_K_M-00001-of-00008.gguf",
-        FamilyInfo(V3_1, HYBRID, "DeepSeek-V3.2-Exp"),
+        FamilyInfo(V3_2, HYBRID, "DeepSeek-V3.2-Exp"),
         id="v3.2-arch",
     ),
     pytest.param(
         "deepseek4", {}, None, "",
-        FamilyInfo(V3_1, HYBRID, "DeepSeek-V4"),
+        FamilyInfo(V4, HYBRID, "DeepSeek-V4", ("max",)),
         id="v4-arch",
     ),
     pytest.param(

@@ -142,14 +142,27 @@ def test_r1_template_ending_in_a_bare_think_tag() -> None:
     )
 
 
-def test_other_family_without_a_template_gets_chatml() -> None:
+def test_other_family_without_a_template_gets_chatml_only_where_chatml_is_its_format() -> None:
     messages = (ChatMessage(Role.SYSTEM, "Be brief."), ChatMessage(Role.USER, "Hi"))
-    assert fallback_template(ModelFamily.OTHER) == bt.CHATML_FALLBACK
-    assert build(OTHER, None, deep=False, messages=messages) == Prompt(
+    assert fallback_template(ModelFamily.OTHER, "qwen2") == bt.CHATML_FALLBACK
+    assert fallback_template(ModelFamily.OTHER, "gemma3") is None
+    assert build_prompt(messages, OTHER, deep_thinking=False, chat_template=None, bos_token=BOS,
+                        eos_token=EOS, arch="qwen3") == Prompt(
         text="<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
         "<|im_start|>assistant\n",
         starts_in_reasoning=False,
         thinking=False,
+    )
+
+
+def test_a_non_deepseek_model_without_a_template_never_gets_deepseeks() -> None:
+    gemma = FamilyInfo(ModelFamily.OTHER, ThinkingMode.NEVER, "Gemma 3 270m")
+    with pytest.raises(TemplateError) as err:
+        build_prompt((ChatMessage(Role.USER, "Hi"),), gemma, deep_thinking=False,
+                     chat_template=None, bos_token=BOS, eos_token=EOS, arch="gemma3")
+    assert str(err.value) == (
+        "Gemma 3 270m is not a DeepSeek model and its file has no chat template, so the app "
+        "cannot tell how to talk to it. Use a GGUF file that includes its chat template."
     )
 
 

@@ -85,7 +85,7 @@ def test_defaults() -> None:
      "Invalid setting sampling: temperature 9.0 is outside 0.0–5.0."),
     ({"sampling": {"gpt": Sampling()}},
      "Invalid setting sampling: 'gpt' is not one of 'deepseek-r1', 'deepseek-r1-distill', "
-     "'deepseek-v3', 'deepseek-v3.1', 'other'."),
+     "'deepseek-v3', 'deepseek-v3.1', 'deepseek-v3.2', 'deepseek-v4', 'other'."),
 ])
 def test_a_bad_value_is_refused_with_a_message(changes: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidOptionError) as info:

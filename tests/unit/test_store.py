@@ -114,6 +114,38 @@ def test_a_second_migration_runs_once_when_appended(db_path: Path,
     assert raw(db_path, "PRAGMA user_version") == [(len(database.MIGRATIONS),)]
 
 
+def test_a_database_of_the_previous_version_gains_the_reasoning_effort(db_path: Path) -> None:
+    # Written by the previous version, whose schema ended at version 3: as that app made it.
+    db = sqlite3.connect(db_path)
+    for migrate in database.MIGRATIONS[:3]:
+        migrate(db)
+    db.execute("PRAGMA user_version = 3")
+    db.execute("INSERT INTO conversations (id, title, created_at, updated_at, deep_thinking, "
+               "model, engine) VALUES ('c1', 'Old chat', 1.0, 2.0, 1, 'DeepSeek-R1', 'local')")
+    db.commit()
+    db.close()
+    with ConversationStore(db_path) as store:
+        [old] = store.conversations()
+        assert (old.id, old.title, old.deep_thinking, old.reasoning_effort) == (
+            "c1", "Old chat", True, None)
+        store.set_reasoning_effort("c1", "max")
+    with ConversationStore(db_path) as store:
+        assert store.get_conversation("c1").reasoning_effort == "max"
+        store.set_reasoning_effort("c1", None)
+        assert store.get_conversation("c1").reasoning_effort is None
+    assert raw(db_path, "PRAGMA user_version") == [(4,)]
+
+
+def test_the_reasoning_effort_is_kept_per_conversation(store: ConversationStore) -> None:
+    a = store.create_conversation("A", deep_thinking=True)
+    b = store.create_conversation("B")
+    store.set_reasoning_effort(a.id, "high")
+    assert (store.get_conversation(a.id).reasoning_effort,
+            store.get_conversation(b.id).reasoning_effort) == ("high", None)
+    with pytest.raises(NotFoundError):
+        store.set_reasoning_effort("gone", "max")
+
+
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(db_path: Path) -> None:
     ConversationStore(db_path).close()
     raw(db_path, "PRAGMA user_version = 70")

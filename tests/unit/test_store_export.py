@@ -116,6 +116,7 @@ def test_export_json(store: ConversationStore, exported: str) -> None:
   "created_at": "2023-11-14T22:13:20.000+00:00",
   "updated_at": "2023-11-14T22:14:55.000+00:00",
   "deep_thinking": false,
+  "reasoning_effort": null,
   "model": "DeepSeek-R1-Distill-Qwen-7B",
   "engine": "local",
   "system_prompt": null,

@@ -153,7 +153,8 @@ class CatalogTable(QTableWidget):
         palette = self.palette()
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         for r, row in enumerate(self.rows):
-            values = (row.model, row.quant, row.size, row.thinking, row.problem or row.verdict)
+            # A verdict beside a problem is the offline estimate: the fit still shows.
+            values = (row.model, row.quant, row.size, row.thinking, row.verdict or row.problem or "")
             tip = _tooltip(row)
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)

@@ -95,6 +95,7 @@ class DownloadDialog(QDialog):
         notice_layout.addWidget(self.notice_token, 1, 0)
         notice_layout.addWidget(self.notice_button, 1, 1)
         self.notice.hide()
+        self._notice_asks_token = True
 
         self.table = CatalogTable(self)
         self.stack = QStackedWidget(self)
@@ -249,13 +250,19 @@ class DownloadDialog(QDialog):
         self.details.hide()
         self.stack.setCurrentIndex(2)
 
-    def show_catalog(self, rows: Sequence[CatalogRow], notice: str = "") -> None:
-        """The options, in the order given (the recommended first); `notice` asks for a token."""
+    def show_catalog(self, rows: Sequence[CatalogRow], notice: str = "", *,
+                     ask_token: bool = True) -> None:
+        """The options, in the order given (the recommended first). `notice` asks for a token,
+        or (`ask_token=False`) says the hub is out of reach, with a retry."""
         self.catalog_state = "loaded"
         selected = self.selected_row()
         self.table.show_rows(rows)
         self.notice_label.setText(notice)
         self.notice.setVisible(bool(notice))
+        self._notice_asks_token = ask_token
+        self.notice_token.setVisible(ask_token)
+        self.notice_button.setText(self.tr("Save token and look again") if ask_token
+                                   else self.tr("Look again"))
         self.details.show()
         self._apply_filter(keep=selected.key if selected else None)
 
@@ -344,6 +351,9 @@ class DownloadDialog(QDialog):
 
     @Slot()
     def _on_notice_token_clicked(self) -> None:
+        if not self._notice_asks_token:
+            self.catalog_retry_requested.emit()
+            return
         token = self.notice_token.text().strip()
         if token:
             self.notice_token.clear()
@@ -359,8 +369,7 @@ class DownloadDialog(QDialog):
             self.download_button.setEnabled(False)
             return
         self.detail_title.setText(f"{row.model} · {row.quant}")
-        meta = [row.parameters, row.thinking, row.files, row.size,
-                row.verdict if not row.problem else ""]
+        meta = [row.parameters, row.thinking, row.files, row.size, row.verdict]
         self.detail_meta.setText(" · ".join(m for m in meta if m))
         self.detail_text.setText(row.description)
         self.detail_license.setText(

@@ -33,8 +33,9 @@ _ID = Qt.ItemDataRole.UserRole
 
 # base URL, model, how thinking is switched, thinking model (names: `preset_names`)
 PRESETS: dict[str, tuple[str, str, ThinkingControl, str | None]] = {
-    "deepseek": ("https://api.deepseek.com", "deepseek-chat", ThinkingControl.MODEL_PAIR,
-                 "deepseek-reasoner"),
+    # DeepSeek's API retired deepseek-chat / deepseek-reasoner (July 2026): one model, switched.
+    "deepseek": ("https://api.deepseek.com", "deepseek-v4-flash", ThinkingControl.API_SWITCH,
+                 None),
     "vllm": ("http://127.0.0.1:8000/v1", "deepseek-ai/DeepSeek-V3.1", ThinkingControl.TEMPLATE,
              None),
     "llama.cpp": ("http://127.0.0.1:8080", "DeepSeek-R1", ThinkingControl.ALWAYS, None),
@@ -83,12 +84,13 @@ class ConnectionsPage(QWidget):
         self.thinking = QComboBox(self)
         for value, label in (
                 (ThinkingControl.TEMPLATE, self.tr("Template switch (DeepSeek-V3.1 and later)")),
+                (ThinkingControl.API_SWITCH, self.tr("DeepSeek API thinking switch")),
                 (ThinkingControl.MODEL_PAIR, self.tr("A second model for thinking")),
                 (ThinkingControl.ALWAYS, self.tr("Always (DeepSeek-R1)")),
                 (ThinkingControl.NEVER, self.tr("Never (DeepSeek-V3)"))):
             self.thinking.addItem(label, value.value)
         self.thinking_model = QLineEdit(self)
-        self.thinking_model.setPlaceholderText(self.tr("deepseek-reasoner"))
+        self.thinking_model.setPlaceholderText(self.tr("the thinking model's name"))
         self.status = QLabel(self)
         self.status.setObjectName("connectionStatus")
         self.status.setWordWrap(True)

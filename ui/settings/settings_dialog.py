@@ -60,7 +60,7 @@ Estimate = Callable[[int | None, int, str], str | PlanEstimate]
 
 _CONTEXTS = [2048, 4096, 8192, 16384, 32768, 65536, 131072]
 _FAMILIES = [ModelFamily.R1, ModelFamily.R1_DISTILL, ModelFamily.V3, ModelFamily.V3_1,
-             ModelFamily.OTHER]
+             ModelFamily.V3_2, ModelFamily.V4, ModelFamily.OTHER]
 
 
 class SettingsDialog(QDialog):
@@ -242,7 +242,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.family = QComboBox(page)
         names = {ModelFamily.R1: "DeepSeek-R1", ModelFamily.R1_DISTILL: self.tr("R1 distills"),
-                 ModelFamily.V3: "DeepSeek-V3", ModelFamily.V3_1: "DeepSeek-V3.1+",
+                 ModelFamily.V3: "DeepSeek-V3", ModelFamily.V3_1: "DeepSeek-V3.1",
+                 ModelFamily.V3_2: "DeepSeek-V3.2", ModelFamily.V4: "DeepSeek-V4",
                  ModelFamily.OTHER: self.tr("Other models")}
         for family in _FAMILIES:
             self.family.addItem(names[family], family)

@@ -83,6 +83,7 @@ class ChatController(QObject):
         view, composer, sidebar = window.chat_view, window.composer, window.sidebar
         composer.send_requested.connect(self._on_composer_send_requested)
         composer.stop_requested.connect(self._on_composer_stop_requested)
+        composer.effort_changed.connect(self._on_composer_effort_changed)
         view.regenerate_requested.connect(self._on_view_regenerate_requested)
         view.edit_requested.connect(self._on_view_edit_requested)
         view.version_requested.connect(self._on_view_version_requested)
@@ -120,9 +121,11 @@ class ChatController(QObject):
             conversation = self.store.get_conversation(conversation_id)
             self.models.use_engine(conversation.engine)  # a local model or a remote server
             self.window.composer.set_deep_thinking(conversation.deep_thinking)
+            self.window.composer.set_effort(conversation.reasoning_effort)
             self.presets.show(conversation)
         else:
             self.window.composer.set_deep_thinking(self.models.default_deep_thinking())
+            self.window.composer.set_effort(None)
             self.presets.show(None)
         self.attachments.update_context()
 
@@ -132,6 +135,11 @@ class ChatController(QObject):
     def remember_deep_thinking(self, on: bool) -> None:
         if self.conversation_id:
             self.store.set_deep_thinking(self.conversation_id, on)
+
+    @Slot(str)
+    def _on_composer_effort_changed(self, effort: str) -> None:
+        if self.conversation_id:
+            self.store.set_reasoning_effort(self.conversation_id, effort or None)
 
     def remember_engine(self, engine: EngineRef) -> None:
         """The user chose another engine: the open conversation keeps it from now on."""
@@ -231,6 +239,9 @@ class ChatController(QObject):
                 model=self.models.current_label(), engine=self.models.engine(),
                 system_prompt=self.presets.own_prompt, sampling=self.presets.own_sampling)
             self.conversation_id = conversation.id
+            effort = self.window.composer.reasoning_effort()
+            if effort:
+                self.store.set_reasoning_effort(conversation.id, effort)
             self.window.chat_view.set_messages([])
             self.presets.show(conversation)
         user = self.store.add_message(self.conversation_id, Role.USER, text,
@@ -258,9 +269,10 @@ class ChatController(QObject):
         self.streaming = _Streaming(assistant.id, conversation_id, time.monotonic())
         if thinking:
             self.window.chat_view.begin_reasoning(assistant.id)
+        effort = self.models.reasoning_effort(self.window.composer.reasoning_effort(), thinking)
         request = ChatRequest(messages=history, deep_thinking=thinking,
                               sampling=self.presets.sampling(), max_tokens=self.max_tokens,
-                              conversation_id=conversation_id)
+                              conversation_id=conversation_id, reasoning_effort=effort)
         self._generate(assistant.id, request)
 
     def _generate(self, message_id: str, request: ChatRequest) -> None:
@@ -292,9 +304,11 @@ class ChatController(QObject):
         started = time.monotonic() - (message.thinking_seconds or 0.0)
         self.streaming = _Streaming(message_id, conversation_id, started,
                                     reasoning=message.reasoning)
-        request = ChatRequest(messages=self.store.history(conversation_id), deep_thinking=True,
-                              sampling=self.models.sampling(), max_tokens=self.max_tokens,
-                              continue_reasoning=message.reasoning)
+        effort = self.models.reasoning_effort(self.window.composer.reasoning_effort(), True)
+        request = ChatRequest(messages=self.presets.messages(self.store.history(conversation_id)),
+                              deep_thinking=True, sampling=self.presets.sampling(),
+                              max_tokens=self.max_tokens, conversation_id=conversation_id,
+                              continue_reasoning=message.reasoning, reasoning_effort=effort)
         self._generate(message_id, request)
 
     @Slot()
@@ -437,6 +451,7 @@ class ModelContext(Protocol):
     def explain_not_ready(self) -> None: ...
     def current_label(self) -> str | None: ...
     def thinking_flag(self, toggle: bool) -> bool: ...
+    def reasoning_effort(self, choice: str | None, thinking: bool) -> str | None: ...
     def sampling(self) -> Sampling | None: ...
     def default_deep_thinking(self) -> bool: ...
     def show_stats(self, stats: GenerationStats) -> None: ...

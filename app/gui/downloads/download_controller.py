@@ -42,6 +42,10 @@ def family_filters() -> list[tuple[str, str]]:
         (ModelFamily.V3.value, "DeepSeek-V3"),
         (ModelFamily.V3_1.value,
          QCoreApplication.translate("DownloadController", "DeepSeek-V3.1 (hybrid)")),
+        (ModelFamily.V3_2.value,
+         QCoreApplication.translate("DownloadController", "DeepSeek-V3.2 (sparse attention)")),
+        (ModelFamily.V4.value,
+         QCoreApplication.translate("DownloadController", "DeepSeek-V4 (Flash, Pro)")),
     ]
 
 
@@ -142,10 +146,14 @@ class DownloadController(QObject):
         if self.manager.catalog_needs_token:
             notice = self.tr("{problem} Enter a Hugging Face read token to see these models:"
                              ).format(problem=self.manager.catalog_message)
+        elif self.manager.catalog_offline:
+            notice = self.tr("{problem} Sizes and verdicts below are approximate; downloads can "
+                             "start once the hub answers.").format(
+                problem=self.manager.catalog_message)
         installed = self.models.installed_keys() if self.models is not None else {}
         loaded = self.models.loaded_key() if self.models is not None else None
         self.dialog.show_catalog(catalog_rows(list(self._options.values()), installed, loaded),
-                                 notice)
+                                 notice, ask_token=not self.manager.catalog_offline)
 
     @Slot(str)
     def _on_manager_model_installed(self, _path: str) -> None:
@@ -239,8 +247,8 @@ def catalog_rows(options: Sequence[CatalogOption],
     """Rows in the manager's order (best for this machine first); the best that runs is marked.
     `installed` maps (repo, quant) to the installed model's key, `loaded` is the loaded key."""
     installed = installed or {}
-    recommended = next((o for o in options if o.available and o.verdict is not None
-                        and o.verdict.rank < _RUNS_RANK), None)
+    recommended = next((o for o in options if (o.available or o.approximate)
+                        and o.verdict is not None and o.verdict.rank < _RUNS_RANK), None)
     rows = []
     for option in options:
         model = option.model
@@ -253,7 +261,7 @@ def catalog_rows(options: Sequence[CatalogOption],
             key=option_key(option),
             model=model.name,
             quant=option.quant,
-            size=format_bytes(option.total_bytes) if option.total_bytes else "—",
+            size=_size_text(option),
             thinking=thinking_label(model.thinking),
             verdict=verdict.text if verdict else (
                 QCoreApplication.translate("DownloadController", "Fit unknown")
@@ -271,6 +279,15 @@ def catalog_rows(options: Sequence[CatalogOption],
             loaded=loaded is not None and installed.get((option.repo, option.quant)) == loaded,
         ))
     return rows
+
+
+def _size_text(option: CatalogOption) -> str:
+    if not option.total_bytes:
+        return "—"
+    if option.approximate:  # the catalog's estimate: the hub has not told the real size
+        return QCoreApplication.translate("DownloadController", "~{size}").format(
+            size=format_bytes(option.total_bytes))
+    return format_bytes(option.total_bytes)
 
 
 def _files_text(count: int) -> str:

@@ -157,6 +157,7 @@ class DownloadManager(QObject):
         self.catalog_options: list[CatalogOption] = []
         self.catalog_message = ""  # the failure, or why some repos need a token
         self.catalog_needs_token = False
+        self.catalog_offline = False  # shown with approximate sizes: the hub was out of reach
 
         self._catalog_thread, self._catalog_worker = QThread(), CatalogWorker()
         self._catalog_thread.setObjectName("catalog")
@@ -208,12 +209,14 @@ class DownloadManager(QObject):
             self.catalog_failed.emit(lookup.failure)
             return
         self.catalog_options = list(lookup.options)
-        self._catalog_done(CatalogStatus.LOADED, lookup.access_problem or "")
+        self._catalog_done(CatalogStatus.LOADED, lookup.access_problem or lookup.offline or "")
         self.catalog_needs_token = lookup.access_problem is not None
+        self.catalog_offline = lookup.offline is not None
         self.catalog_loaded.emit(list(lookup.options))
 
     def _catalog_done(self, status: CatalogStatus, message: str) -> None:
         self.catalog_status, self.catalog_message, self.catalog_needs_token = status, message, False
+        self.catalog_offline = False
 
     # -- jobs ------------------------------------------------------------------------------------
 

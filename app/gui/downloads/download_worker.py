@@ -91,6 +91,9 @@ class CatalogLookup:
     options: tuple[CatalogOption, ...]
     failure: str | None = None  # the hub could not be reached at all
     access_problem: str | None = None  # some repos need a (better) token
+    # The hub could not be reached, but the catalog's approximate sizes stand in: the options
+    # are shown (with fit verdicts) and this says why nothing can be downloaded now.
+    offline: str | None = None
 
 
 class CatalogWorker(QObject):
@@ -121,7 +124,10 @@ class CatalogWorker(QObject):
         reached = any(o.commit is not None for o in options)
         unreachable = next((e for e in errors if isinstance(e, _UNREACHABLE)), None)
         if options and not reached and unreachable is not None:
-            self.looked_up.emit(CatalogLookup((), failure=str(unreachable)))
+            if any(o.approximate for o in options):
+                self.looked_up.emit(CatalogLookup(tuple(options), offline=str(unreachable)))
+            else:
+                self.looked_up.emit(CatalogLookup((), failure=str(unreachable)))
             return
         access = next((e for e in errors if isinstance(e, HubAccessError)), None)
         self.looked_up.emit(CatalogLookup(tuple(options),
