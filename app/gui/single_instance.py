@@ -56,6 +56,8 @@ class InstanceServer(QObject):
             QLocalServer.removeServer(name)  # a stale socket left by a crash
             if not self.server.listen(name):
                 log.warning("single-instance server unavailable: %s", self.server.errorString())
+        if self.server.isListening():
+            log.info("listening for later launches")
         self.server.newConnection.connect(self._on_server_new_connection)
 
     @Slot()

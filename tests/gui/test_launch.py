@@ -45,10 +45,14 @@ def test_a_second_launch_raises_the_first_window(tmp_path: Path) -> None:
     home = tmp_path / "profile"
     first = launch(home=home)
     try:
-        wait_for_log(home, "starting; data in")
-        time.sleep(1.0)  # let it open its window and start listening
+        wait_for_log(home, "listening for later launches")
         second = launch(home=home)
-        second.communicate(timeout=30)
+        try:
+            second.communicate(timeout=30)
+        finally:
+            if second.poll() is None:  # it opened a window of its own: the failure shows below
+                second.kill()
+                second.communicate()
         assert second.returncode == 0
         log = wait_for_log(home, "a second launch raised this window")
         assert "another window is open for this profile" in log
