@@ -213,10 +213,13 @@ def _header(data: bytes | bytearray) -> tuple[dict[str, Any], int]:
 
 def capture(native: NativeModel, tokens: Sequence[int], key: SnapshotKey,
             conversation: str | None = None) -> Snapshot:
-    """The cells of the sequence, which must hold exactly `tokens` at positions 0..n-1."""
+    """The cells of the sequence, which must hold `tokens` at positions 0..n-1.
+
+    Only the last position is checked: a sliding-window cache (V4's) holds just the window's
+    cells and reports its first position as later than 0, yet restores exactly."""
     n = len(tokens)
     first, last = native.positions()
-    if n == 0 or (first, last) != (0, n - 1):
+    if n == 0 or last != n - 1 or not 0 <= first <= last:
         raise SnapshotError(f"the cache holds positions {first}..{last}, not 0..{n - 1}")
     blob = native.save_state()
     if blob is None:
@@ -237,7 +240,7 @@ def restore(native: NativeModel, snapshot: Snapshot, key: SnapshotKey, keep: int
         raise SnapshotError(f"the snapshot holds {n} tokens, the context {native.capacity()}")
     if not native.load_state(snapshot.blob):
         raise SnapshotError("llama.cpp refused the snapshot")
-    if native.positions() != (0, n - 1):
+    if native.positions()[1] != n - 1:
         native.forget_after(0)
         raise SnapshotError("the restored cache holds other positions")
     if keep < n and not native.forget_after(keep):

@@ -103,6 +103,7 @@ class LocalEngine:
         self._snapshot_key: SnapshotKey | None = None
         self._cache_owner: str | None = None  # the conversation the cache was built for
         self._kept_tokens = 0  # how much of the cache the newest snapshot holds
+        self._drops_tail = True  # False for V4: its cache is kept and restored whole only
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -172,6 +173,7 @@ class LocalEngine:
             raise _load_error(info, plan, str(exc)) from None
         self._cache_tokens = []
         self._kept_tokens = 0
+        self._drops_tail = info.layout.cache_drops_tail
         if self.snapshots is not None:
             self._snapshot_key = SnapshotKey.of(info.path, settings.kv_type, settings.flash_attn,
                                                 native.LLAMA_VERSION)
@@ -275,9 +277,16 @@ class LocalEngine:
                 "conversation, or raise the context length in Settings.",
             ).format(tokens=len(tokens), n_ctx=n_ctx))
         cached = self._reuse_prefix(native, tokens, conversation)
+        checkpoint = self._checkpoint_at(tokens, cached)
         native.set_abortable(True)
         try:
-            finish = self._evaluate_prompt(native, tokens, cached, cancel)
+            finish = None
+            if checkpoint:
+                finish = self._evaluate_prompt(native, tokens[:checkpoint], cached, cancel)
+                if finish is None:
+                    self._keep_cache(native, checkpoint=True)
+            if finish is None:
+                finish = self._evaluate_prompt(native, tokens, checkpoint or cached, cancel)
         finally:
             native.set_abortable(False)
         prompt_done = time.perf_counter()
@@ -359,16 +368,31 @@ class LocalEngine:
         are what the first answer token is sampled from."""
         limit = len(tokens) - 1
         common = min(common_prefix(self._cache_tokens, tokens), limit)
-        restored = self._restore_snapshot(native, tokens, common, limit)
+        whole = common == len(self._cache_tokens)
+        # A cache that cannot drop its tail is worth only what it holds whole.
+        live = common if whole or self._drops_tail else 0
+        restored = self._restore_snapshot(native, tokens, live, limit)
         if restored is None:
-            if common and common == len(self._cache_tokens):
-                restored = common  # nothing to drop (V4's cache cannot drop even nothing)
+            if common and whole:
+                restored = common  # nothing to drop
             else:
                 if len(self._cache_tokens) - common >= self.MIN_SNAPSHOT_TOKENS:
                     self._keep_cache(native)  # most of the cache is about to be dropped
                 restored = self._truncate(native, common)
         self._cache_owner = conversation
         return restored
+
+    def _checkpoint_at(self, tokens: list[int], cached: int) -> int:
+        """Where to keep the cache before the prompt's last token, or 0 for nowhere.
+
+        Only for a cache that cannot drop its tail (V4): the next turn's prompt repeats this
+        one up to its last token (`<think>` becomes `</think>` once past reasoning is dropped),
+        so the cache kept after the answer would not fit it, while this one does."""
+        end = len(tokens) - 1
+        if (self._drops_tail or self.snapshots is None or self._snapshot_key is None
+                or end <= cached or end < self.MIN_SNAPSHOT_TOKENS):
+            return 0
+        return end
 
     def _truncate(self, native: NativeModel, n_tokens: int) -> int:
         """Keep the cache's first `n_tokens`; a cache that cannot drop only its tail (V4's
@@ -386,8 +410,11 @@ class LocalEngine:
         key = self._snapshot_key
         if self.snapshots is None or key is None:
             return None
-        snapshot_id, shared = self.snapshots.best_match(key, tokens)
-        shared = min(shared, limit)
+        if self._drops_tail:
+            snapshot_id, shared = self.snapshots.best_match(key, tokens)
+            shared = min(shared, limit)
+        else:
+            snapshot_id, shared = self.snapshots.longest_start(key, tokens, limit)
         if snapshot_id is None or shared < live + self.MIN_SNAPSHOT_TOKENS:
             return None
         snapshot = self.snapshots.get(snapshot_id)
@@ -406,8 +433,12 @@ class LocalEngine:
         log.info("restored %d cached tokens from a KV snapshot", kept)
         return kept
 
-    def _keep_cache(self, native: NativeModel) -> None:
-        """Keep the cache as its conversation's snapshot, unless it is short or already kept."""
+    def _keep_cache(self, native: NativeModel, *, checkpoint: bool = False) -> None:
+        """Keep the cache as its conversation's snapshot, unless it is short or already kept.
+
+        A cache that cannot drop its tail keeps two per conversation: the `checkpoint` before
+        the last prompt token (which supersedes the older ones) and the cache after the answer.
+        """
         key, tokens = self._snapshot_key, self._cache_tokens
         if (self.snapshots is None or key is None or len(tokens) < self.MIN_SNAPSHOT_TOKENS
                 or len(tokens) == self._kept_tokens):
@@ -417,7 +448,7 @@ class LocalEngine:
         except SnapshotError as exc:
             log.info("KV cache not kept: %s", exc)
             return
-        self.snapshots.put(snapshot)
+        self.snapshots.put(snapshot, keep_starts=not (self._drops_tail or checkpoint))
         self._kept_tokens = len(tokens)
 
     def forget_conversation(self, conversation: str) -> None:

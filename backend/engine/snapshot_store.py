@@ -99,6 +99,22 @@ class SnapshotStore:
                 best, best_n = snapshot_id, n
         return best, best_n
 
+    def longest_start(self, key: SnapshotKey, tokens: Sequence[int],
+                      limit: int) -> tuple[str | None, int]:
+        """The longest snapshot that is wholly a start of `tokens`, at most `limit` long, and
+        its length: what a cache that cannot drop its tail (V4's) can restore."""
+        if not self.enabled:
+            return None, 0
+        with self._lock:
+            candidates = [(i, e.tokens) for i, e in self._index.items()
+                          if e.key == key and len(e.tokens) <= limit]
+        best, best_n = None, 0
+        for snapshot_id, tokens_of in candidates:
+            n = len(tokens_of)
+            if n > best_n and common_prefix(tokens_of, tokens) == n:
+                best, best_n = snapshot_id, n
+        return best, best_n
+
     def get(self, snapshot_id: str) -> Snapshot | None:
         """The snapshot, from RAM or from its file; None if it is gone or damaged (deleted)."""
         with self._lock:
@@ -125,9 +141,10 @@ class SnapshotStore:
 
     # -- adding and dropping ----------------------------------------------------------------
 
-    def put(self, snapshot: Snapshot) -> str:
+    def put(self, snapshot: Snapshot, *, keep_starts: bool = False) -> str:
         """Keep `snapshot` (in RAM at once, on disk soon). It supersedes its conversation's
-        older snapshot, and any that is only a start of it: those are deleted."""
+        older snapshot, and any that is only a start of it: those are deleted, unless
+        `keep_starts` (a cache that cannot drop its tail cannot make a start from it)."""
         snapshot_id = _snapshot_id(snapshot)
         if not self.enabled:
             return snapshot_id
@@ -140,6 +157,8 @@ class SnapshotStore:
                 a_start_of_it = (entry.key == snapshot.key
                                  and len(entry.tokens) <= len(snapshot.tokens)
                                  and snapshot.tokens[:len(entry.tokens)] == entry.tokens)
+                if keep_starts and a_start_of_it:
+                    continue
                 if same_conversation or a_start_of_it:
                     self._forget(old_id)
             self._index[snapshot_id] = _Entry(snapshot.key, snapshot.tokens,

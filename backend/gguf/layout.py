@@ -60,6 +60,12 @@ class ModelLayout:
     hyper_connections: int = 1  # V4: 4 residual streams, so activations are 4x as wide
 
     @property
+    def cache_drops_tail(self) -> bool:
+        """Whether the KV cache can drop its last tokens and keep the rest. V4's cannot: a
+        compressed entry summarises many positions, so llama.cpp can only clear it whole."""
+        return not self.compress_ratios
+
+    @property
     def moe_layers(self) -> tuple[int, ...]:
         return tuple(sorted({t.layer for t in self.tensors if t.role is Role.EXPERTS and t.layer is not None}))
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from backend.chat.events import GenerationStats
-from backend.chat.messages import Sampling
+from backend.chat.events import AnswerDelta, Finished, GenerationStats, ReasoningDelta
+from backend.chat.messages import ChatMessage, ChatRequest, Role, Sampling
 from backend.engine.kv_snapshots import MAGIC
 from backend.engine.local_engine import LoadSettings, LocalEngine
 from backend.engine.offload import Machine
 from backend.engine.snapshot_store import GiB, SnapshotStore
+from tests.support.tiny_deepseek import write_v4_model
 
 GREEDY = Sampling(temperature=0.0)
 CPU_ONLY = Machine((), 16 << 30, 20.0)
@@ -177,3 +178,42 @@ def test_switched_off_nothing_is_kept(start, folder: Path) -> None:
     answer(engine, A, "a")
     restart(engine)
     assert not list(folder.glob("*.kvsnap"))
+
+
+def chat(engine: LocalEngine, messages: list[ChatMessage], conversation: str
+         ) -> tuple[str, GenerationStats]:
+    """One turn with deep thinking, as the window asks it: the answer and its stats."""
+    request = ChatRequest(messages=tuple(messages), deep_thinking=True, sampling=GREEDY,
+                          max_tokens=8, conversation_id=conversation)
+    text, stats = "", None
+    for event in engine.chat(request):
+        if isinstance(event, Finished):
+            stats = event.stats
+        elif isinstance(event, AnswerDelta | ReasoningDelta):
+            text += event.text
+    assert stats is not None
+    return text, stats
+
+
+def test_a_v4_thinking_conversation_reads_only_what_is_new_across_turns_and_a_restart(
+    start, tmp_path: Path
+) -> None:
+    # V4's compressed cache cannot drop its tail, and its template drops past reasoning, so the
+    # next prompt repeats this one only up to `<think>`: the cache kept before that token is
+    # what the next turn (and the one after a restart) restores.
+    model = write_v4_model(tmp_path / "v4.gguf")
+    engine = start(model=model)
+    history = [ChatMessage(Role.USER, A)]
+    first, stats1 = chat(engine, history, "v4")
+    history += [ChatMessage(Role.ASSISTANT, first), ChatMessage(Role.USER, "And then? " * 20)]
+    second, stats2 = chat(engine, history, "v4")
+    assert stats2.cached_tokens >= stats1.prompt_tokens - 1
+    restart(engine)
+
+    again = start(model=model)
+    history += [ChatMessage(Role.ASSISTANT, second), ChatMessage(Role.USER, "Why? " * 20)]
+    third, stats3 = chat(again, history, "v4")
+    fresh_third, fresh = chat(start(store=False, model=model), history, "v4")
+    assert stats3.cached_tokens >= stats2.prompt_tokens - 1
+    assert fresh.cached_tokens == 0
+    assert third == fresh_third  # the restored cache answers as a fresh evaluation does
