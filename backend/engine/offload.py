@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from backend.gguf.layout import ModelLayout, Role, TensorSpec
+from backend.gguf.layout import ModelLayout, TensorRole, TensorSpec
 from backend.i18n import translate
 
 GiB = 1 << 30
@@ -34,7 +34,7 @@ _GPU_EFFICIENCY = 0.7
 _CPU_EFFICIENCY = 0.6
 
 
-class Verdict(StrEnum):
+class PlanVerdict(StrEnum):
     FITS_GPU = "fits_gpu"  # everything in VRAM
     EXPERTS_IN_RAM = "experts_in_ram"  # GPU + routed experts (or whole layers) in CPU RAM
     CPU_ONLY = "cpu_only"
@@ -91,7 +91,7 @@ class DeviceUse:
 
 @dataclass(frozen=True, slots=True)
 class OffloadPlan:
-    verdict: Verdict
+    verdict: PlanVerdict
     n_gpu_layers: int
     overrides: tuple[str, ...]  # regexes: matching tensors stay in CPU RAM
     cpu_expert_tensors: tuple[str, ...]  # exactly the tensors the overrides match
@@ -135,9 +135,9 @@ class OffloadPlan:
             speed = translate("Offload", "~{tps:.1f} tok/s").format(tps=tps)
         else:
             speed = translate("Offload", "~{tps:.0f} tok/s").format(tps=tps) if tps else ""
-        if self.verdict is Verdict.FITS_GPU:
+        if self.verdict is PlanVerdict.FITS_GPU:
             where = translate("Offload", "GPU {gb:.1f} GB · everything on the GPU").format(gb=gb)
-        elif self.verdict is Verdict.CPU_ONLY or not self.gpus or self.n_gpu_layers == 0:
+        elif self.verdict is PlanVerdict.CPU_ONLY or not self.gpus or self.n_gpu_layers == 0:
             where = translate("Offload", "CPU only · RAM {gb:.1f} GB").format(
                 gb=self.cpu_bytes / 1e9)
         elif self.gpu_layers_on_gpu < self.n_layers:
@@ -151,7 +151,7 @@ class OffloadPlan:
             where = translate(
                 "Offload", "GPU {gb:.1f} GB · experts of {cpu_layers} layers in RAM"
             ).format(gb=gb, cpu_layers=self.cpu_expert_layers)
-        if self.verdict is Verdict.EXCEEDS_MEMORY:
+        if self.verdict is PlanVerdict.EXCEEDS_MEMORY:
             return translate(
                 "Offload", "{placement} · larger than memory: reads from disk, very slow"
             ).format(placement=where)
@@ -253,7 +253,7 @@ def plan_offload(
 
 def _experts_in_fill_order(layout: ModelLayout) -> list[TensorSpec]:
     """Routed-expert tensors, last layer first: the GPU takes them in this order."""
-    experts = [t for t in layout.tensors if t.role is Role.EXPERTS]
+    experts = [t for t in layout.tensors if t.role is TensorRole.EXPERTS]
     return sorted(experts, key=lambda t: (-(t.layer or 0), t.name))
 
 
@@ -296,9 +296,9 @@ class _Evaluator:
         return min(index, len(self.gpus) - 1)
 
     def device_of(self, tensor: TensorSpec, n_gpu_layers: int, cpu: frozenset[str]) -> int | None:
-        if tensor.role is Role.INPUT or tensor.name in cpu:
+        if tensor.role is TensorRole.INPUT or tensor.name in cpu:
             return None
-        if tensor.role is Role.OUTPUT:
+        if tensor.role is TensorRole.OUTPUT:
             return self.device_of_layer(self.layout.n_layer_all, n_gpu_layers)
         return self.device_of_layer(tensor.layer or 0, n_gpu_layers)
 
@@ -313,7 +313,7 @@ class _Evaluator:
         cpu_weights = cpu_kv = 0
         cpu_layer_bytes: dict[int, int] = defaultdict(int)
         for t in self.layout.tensors:
-            if t.role is Role.SKIPPED:
+            if t.role is TensorRole.SKIPPED:
                 continue
             device = self.device_of(t, n_gpu_layers, cpu)
             if device is None:
@@ -399,16 +399,16 @@ class _Evaluator:
         over = any(u.total > u.budget for u in gpu_uses)
         exceeds = cpu_use.total > cpu_use.budget
         if exceeds:
-            verdict = Verdict.EXCEEDS_MEMORY
+            verdict = PlanVerdict.EXCEEDS_MEMORY
         elif n_gpu_layers == 0 or not gpu_uses:
-            verdict = Verdict.CPU_ONLY
+            verdict = PlanVerdict.CPU_ONLY
         elif not cpu and n_gpu_layers >= layout.n_layer_all + 1:
-            verdict = Verdict.FITS_GPU
+            verdict = PlanVerdict.FITS_GPU
         else:
-            verdict = Verdict.EXPERTS_IN_RAM
+            verdict = PlanVerdict.EXPERTS_IN_RAM
         cpu_layers = {
             t.layer for t in layout.tensors
-            if t.role is Role.EXPERTS and self.device_of(t, n_gpu_layers, cpu) is None
+            if t.role is TensorRole.EXPERTS and self.device_of(t, n_gpu_layers, cpu) is None
         }
         notes = []
         if over:
@@ -451,10 +451,10 @@ class _Evaluator:
         # KV read per token at a typical fill of the context.
         fill = min(0.5, 2048 / max(self.options.n_ctx, 1))
         for t in layout.tensors:
-            if t.role is Role.SKIPPED:
+            if t.role is TensorRole.SKIPPED:
                 continue
-            active = t.n_bytes * (used_fraction if t.role is Role.EXPERTS else 1.0)
-            if t.role is Role.INPUT:
+            active = t.n_bytes * (used_fraction if t.role is TensorRole.EXPERTS else 1.0)
+            if t.role is TensorRole.INPUT:
                 active = t.n_bytes / max(layout.n_vocab, 1)  # one embedding row
             device = self.device_of(t, n_gpu_layers, cpu)
             if device is None:

@@ -17,7 +17,7 @@ EXPERT_RE = re.compile(r"\.ffn_(up|down|gate|gate_up)_(ch|)exps")
 _LAYER_RE = re.compile(r"^blk\.(\d+)\.")
 
 
-class Role(StrEnum):
+class TensorRole(StrEnum):
     INPUT = "input"  # token embeddings: llama.cpp always keeps them on the CPU
     OUTPUT = "output"  # output norm and head: the "layer" after the last block
     LAYER = "layer"  # attention, norms, router, shared experts, dense FFN
@@ -29,7 +29,7 @@ class Role(StrEnum):
 class TensorSpec:
     name: str
     n_bytes: int
-    role: Role
+    role: TensorRole
     layer: int | None  # block index for LAYER/EXPERTS
 
 
@@ -67,29 +67,29 @@ class ModelLayout:
 
     @property
     def moe_layers(self) -> tuple[int, ...]:
-        return tuple(sorted({t.layer for t in self.tensors if t.role is Role.EXPERTS and t.layer is not None}))
+        return tuple(sorted({t.layer for t in self.tensors if t.role is TensorRole.EXPERTS and t.layer is not None}))
 
     @property
     def total_bytes(self) -> int:
-        return sum(t.n_bytes for t in self.tensors if t.role is not Role.SKIPPED)
+        return sum(t.n_bytes for t in self.tensors if t.role is not TensorRole.SKIPPED)
 
     @property
     def expert_bytes(self) -> int:
-        return sum(t.n_bytes for t in self.tensors if t.role is Role.EXPERTS)
+        return sum(t.n_bytes for t in self.tensors if t.role is TensorRole.EXPERTS)
 
 
-def classify(name: str, n_layer: int) -> tuple[Role, int | None]:
+def classify(name: str, n_layer: int) -> tuple[TensorRole, int | None]:
     if name.startswith("token_embd."):
-        return Role.INPUT, None
+        return TensorRole.INPUT, None
     match = _LAYER_RE.match(name)
     if match is None:
-        return Role.OUTPUT, None
+        return TensorRole.OUTPUT, None
     layer = int(match.group(1))
     if layer >= n_layer:
-        return Role.SKIPPED, layer
+        return TensorRole.SKIPPED, layer
     if EXPERT_RE.search(name):
-        return Role.EXPERTS, layer
-    return Role.LAYER, layer
+        return TensorRole.EXPERTS, layer
+    return TensorRole.LAYER, layer
 
 
 def _int(value: object, default: int = 0) -> int:

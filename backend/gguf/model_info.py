@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.chat.family import FamilyInfo, ThinkingMode, detect_family
-from backend.gguf.layout import ModelLayout, Role, layout_from_gguf
+from backend.gguf.layout import ModelLayout, TensorRole, layout_from_gguf
 from backend.gguf.quant_types import MAINLINE_TYPES
 from backend.gguf.reader import ArchitectureCheck, GGUFModel, read_model, uses_mla
 
@@ -78,7 +78,7 @@ def describe(model: GGUFModel) -> ModelInfo:
 
 
 def _dominant_quant(model: GGUFModel, layout: ModelLayout) -> str:
-    experts = {t.name for t in layout.tensors if t.role is Role.EXPERTS}
+    experts = {t.name for t in layout.tensors if t.role is TensorRole.EXPERTS}
     bytes_by_type: dict[int, int] = {}
     for t in model.tensors:
         if not experts or t.name in experts:

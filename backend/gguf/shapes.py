@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from backend.gguf.layout import ModelLayout, Role, TensorSpec, classify
+from backend.gguf.layout import ModelLayout, TensorRole, TensorSpec, classify
 from backend.gguf.quant_types import BY_NAME
 
 # DeepSeek-V3 / R1 config.json
@@ -139,7 +139,7 @@ def scaled_to(layout: ModelLayout, total_bytes: int) -> ModelLayout:
     """The same layout with every tensor scaled so the total matches a published file size."""
     factor = total_bytes / layout.total_bytes
     tensors = tuple(
-        replace(t, n_bytes=round(t.n_bytes * factor)) if t.role is not Role.SKIPPED else t
+        replace(t, n_bytes=round(t.n_bytes * factor)) if t.role is not TensorRole.SKIPPED else t
         for t in layout.tensors
     )
     return replace(layout, tensors=tensors)

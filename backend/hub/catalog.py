@@ -93,7 +93,7 @@ class Catalog:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class FitVerdict:
     """How well a quant runs here. Filled by the offload planner's verdict function, never here.
 
     `text` is what the user reads ("Runs on your GPU"); `rank` orders options (lower runs better).
@@ -112,7 +112,7 @@ class CatalogOption:
     commit: str | None  # the hub commit the file list was read at (None: hub not reached)
     files: tuple[RemoteFile, ...]  # every file of the quant, split parts included, in order
     problem: str | None = None  # why the quant cannot be downloaded now
-    verdict: Verdict | None = None
+    verdict: FitVerdict | None = None
     approx_bytes: int | None = None  # the catalog's size, shown while the hub is out of reach
 
     @property
@@ -153,7 +153,7 @@ class CatalogOption:
 
 
 # The single seam for section 2 of the model-manager issue: the offload planner provides it.
-VerdictFn = Callable[[CatalogOption], Verdict | None]
+VerdictFn = Callable[[CatalogOption], FitVerdict | None]
 
 
 class SnapshotSource(Protocol):

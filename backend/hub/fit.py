@@ -13,12 +13,11 @@ import math
 import re
 
 from backend.chat.family import ModelFamily
-from backend.engine.offload import Machine, OffloadPlan, PlanOptions, plan_offload
-from backend.engine.offload import Verdict as PlanVerdict
+from backend.engine.offload import Machine, OffloadPlan, PlanOptions, PlanVerdict, plan_offload
 from backend.gguf.layout import ModelLayout
 from backend.gguf.shapes import DISTILLS, RECIPES, deepseek_v3_layout, dense_layout, scaled_to
 from backend.gguf.v4_shapes import deepseek_v32_layout, v4_layout_for
-from backend.hub.catalog import CatalogOption, Verdict, VerdictFn
+from backend.hub.catalog import CatalogOption, FitVerdict, VerdictFn
 from backend.i18n import translate
 from backend.units import format_bytes
 
@@ -52,7 +51,7 @@ def parameters(option: CatalogOption) -> float:
     return float(match.group(1)) * 1e9 if match else 7e9
 
 
-def fit_verdict(option: CatalogOption, machine: Machine, n_ctx: int = 8192) -> Verdict | None:
+def fit_verdict(option: CatalogOption, machine: Machine, n_ctx: int = 8192) -> FitVerdict | None:
     layout = layout_for(option)
     if layout is None:
         return None
@@ -60,7 +59,7 @@ def fit_verdict(option: CatalogOption, machine: Machine, n_ctx: int = 8192) -> V
     text = verdict_text(plan, dense=layout.n_expert == 0)
     if option.approximate:
         text = translate("Fit", "{verdict} (approximate)").format(verdict=text)
-    return Verdict(text, _rank(option, plan))
+    return FitVerdict(text, _rank(option, plan))
 
 
 def verdict_text(plan: OffloadPlan, *, dense: bool = False) -> str:
@@ -101,7 +100,7 @@ def _rank(option: CatalogOption, plan: OffloadPlan) -> float:
 
 
 def verdict_function(machine: Machine, n_ctx: int = 8192) -> VerdictFn:
-    def verdict(option: CatalogOption) -> Verdict | None:
+    def verdict(option: CatalogOption) -> FitVerdict | None:
         return fit_verdict(option, machine, n_ctx)
 
     return verdict

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.gui.downloads.download_controller import format_eta, job_row, open_download_dialog
 from app.gui.downloads.download_manager import DownloadManager
-from backend.hub.catalog import Verdict
+from backend.hub.catalog import FitVerdict
 from backend.hub.download_queue import JobAction, JobState, JobView
 from backend.units import format_bytes
 from tests.support.download_setup import (
@@ -117,7 +117,7 @@ def test_the_catalog_shows_sizes_thinking_and_verdicts_with_the_recommended_firs
 def test_nothing_is_recommended_when_nothing_fits(
     qtbot: Any, host: QWidget, model_hub: FakeHub, make_manager: MakeManager
 ) -> None:
-    too_large = Verdict("Too large for this machine (needs 1.2 TB RAM+VRAM)", 312.0)
+    too_large = FitVerdict("Too large for this machine (needs 1.2 TB RAM+VRAM)", 312.0)
     dialog = opened(qtbot, host, make_manager(verdict=lambda option: too_large))
     available = [r for r in dialog.visible_rows() if r.problem is None]
     assert [(r.verdict, r.tone, r.recommended) for r in available] == [

@@ -13,7 +13,7 @@ from backend.hub.catalog import (
     Catalog,
     CatalogError,
     CatalogOption,
-    Verdict,
+    FitVerdict,
     available_quants,
     guess_quant_files,
     load_catalog,
@@ -276,8 +276,8 @@ def test_a_verdict_function_is_attached_and_orders_the_options(catalog: Catalog)
         }
     )
 
-    def by_size(option: CatalogOption) -> Verdict:  # a stand-in for the planner's verdict
-        return Verdict(f"{len(option.files)} files", -float(option.total_bytes or 0))
+    def by_size(option: CatalogOption) -> FitVerdict:  # a stand-in for the planner's verdict
+        return FitVerdict(f"{len(option.files)} files", -float(option.total_bytes or 0))
 
     options = resolve_catalog(catalog, hub, verdict=by_size, models=catalog.models[:1])
     assert [(o.quant, o.verdict.text if o.verdict else None) for o in options] == [
@@ -295,8 +295,8 @@ def test_offline_the_catalog_shows_approximate_sizes_and_still_judges_the_fit(
     offline = HubUnreachableError("Cannot reach huggingface.co (test).")
     hub = FakeHub({m.repo: offline for m in catalog.models})
 
-    def by_size(option: CatalogOption) -> Verdict:
-        return Verdict(f"{option.total_bytes}", -float(option.total_bytes or 0))
+    def by_size(option: CatalogOption) -> FitVerdict:
+        return FitVerdict(f"{option.total_bytes}", -float(option.total_bytes or 0))
 
     options = resolve_catalog(catalog, hub, verdict=by_size)
     flash = next(o for o in options if o.model.id == "deepseek-v4-flash" and o.quant == "UD-Q4_K_XL")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.engine import devices
 from backend.engine.devices import GpuDevice
-from backend.engine.offload import Verdict, plan_offload
+from backend.engine.offload import PlanVerdict, plan_offload
 from backend.gguf.shapes import deepseek_v3_layout
 
 
@@ -24,10 +24,10 @@ def test_this_machine_gets_a_plan_that_matches_its_devices() -> None:
     machine = devices.probe().machine()
     plan = plan_offload(deepseek_v3_layout("UD-IQ1_S"), machine)
     if not machine.gpus:
-        assert plan.verdict in (Verdict.CPU_ONLY, Verdict.EXCEEDS_MEMORY)
+        assert plan.verdict in (PlanVerdict.CPU_ONLY, PlanVerdict.EXCEEDS_MEMORY)
         assert plan.n_gpu_layers == 0
     else:
-        assert plan.n_gpu_layers > 0 or plan.verdict is Verdict.EXCEEDS_MEMORY
+        assert plan.n_gpu_layers > 0 or plan.verdict is PlanVerdict.EXCEEDS_MEMORY
 
 
 def test_known_gpus_get_their_bandwidth() -> None:

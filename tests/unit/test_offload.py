@@ -14,11 +14,11 @@ from backend.engine.offload import (
     MiB,
     OffloadPlan,
     PlanOptions,
-    Verdict,
+    PlanVerdict,
     kv_bytes_per_layer,
     plan_offload,
 )
-from backend.gguf.layout import ModelLayout, Role, layout_from_gguf
+from backend.gguf.layout import ModelLayout, TensorRole, layout_from_gguf
 from backend.gguf.reader import read_model
 from backend.gguf.shapes import deepseek_v3_layout
 from tests.support.tiny_model import write_tiny_model
@@ -41,12 +41,12 @@ def simulate_llama_cpp(layout: ModelLayout, plan: OffloadPlan) -> dict[str, str]
     start = max(n_all + 1 - plan.n_gpu_layers, 0)
     placement = {}
     for t in layout.tensors:
-        if t.role is Role.SKIPPED:
+        if t.role is TensorRole.SKIPPED:
             continue
-        if any(re.search(p, t.name) for p in plan.overrides) or t.role is Role.INPUT:
+        if any(re.search(p, t.name) for p in plan.overrides) or t.role is TensorRole.INPUT:
             placement[t.name] = "CPU"
         else:
-            layer = n_all if t.role is Role.OUTPUT else t.layer
+            layer = n_all if t.role is TensorRole.OUTPUT else t.layer
             placement[t.name] = "GPU" if plan.n_gpu_layers and layer >= start else "CPU"
     return placement
 
@@ -61,10 +61,10 @@ def test_plans_respect_budget_and_use_the_vram(quant: str, vram_gib: int) -> Non
     # Never over budget, and the budget itself keeps a safety margin below free memory.
     assert use.total <= use.budget
     assert use.budget <= device.free_bytes - 512 * MiB
-    if plan.verdict is Verdict.FITS_GPU:
+    if plan.verdict is PlanVerdict.FITS_GPU:
         assert plan.overrides == () and plan.n_gpu_layers == layout.n_layer_all + 1
     else:
-        assert plan.verdict is Verdict.EXPERTS_IN_RAM
+        assert plan.verdict is PlanVerdict.EXPERTS_IN_RAM
         assert use.total >= 0.9 * use.budget, f"uses only {use.total / use.budget:.1%} of VRAM"
     # The plan's bookkeeping matches what llama.cpp would do with its parameters.
     placement = simulate_llama_cpp(layout, plan)
@@ -72,7 +72,7 @@ def test_plans_respect_budget_and_use_the_vram(quant: str, vram_gib: int) -> Non
     assert gpu_weights == use.weights
     start = layout.n_layer_all + 1 - plan.n_gpu_layers
     experts_of_gpu_layers = {
-        t.name for t in layout.tensors if t.role is Role.EXPERTS and (t.layer or 0) >= start
+        t.name for t in layout.tensors if t.role is TensorRole.EXPERTS and (t.layer or 0) >= start
     }
     held_in_ram = {n for n in experts_of_gpu_layers if placement[n] == "CPU"}
     assert held_in_ram == set(plan.cpu_expert_tensors)
@@ -87,7 +87,7 @@ def test_more_vram_means_fewer_experts_in_ram_and_more_speed(quant: str) -> None
     for plan in plans:
         placement = simulate_llama_cpp(layout, plan)
         cpu_expert_bytes.append(sum(
-            t.n_bytes for t in layout.tensors if t.role is Role.EXPERTS and placement[t.name] == "CPU"
+            t.n_bytes for t in layout.tensors if t.role is TensorRole.EXPERTS and placement[t.name] == "CPU"
         ))
     assert cpu_expert_bytes == sorted(cpu_expert_bytes, reverse=True)
     speeds = [p.expected_tps for p in plans]
@@ -98,7 +98,7 @@ def test_small_gpu_keeps_whole_layers_on_cpu() -> None:
     """8 GiB cannot hold even the non-expert weights of Q8_0: layers split as n_gpu_layers does."""
     layout = deepseek_v3_layout("Q8_0")
     plan = plan_offload(layout, Machine((gpu(8),), BIG_RAM, 100.0))
-    assert plan.verdict is Verdict.EXPERTS_IN_RAM
+    assert plan.verdict is PlanVerdict.EXPERTS_IN_RAM
     assert 1 < plan.n_gpu_layers < layout.n_layer_all + 1
     assert plan.cpu_expert_layers == 58
     assert plan.summary().startswith(f"GPU {plan.gpu_bytes / 1e9:.1f} GB · {plan.n_gpu_layers - 1} of 61 layers on the GPU")
@@ -106,7 +106,7 @@ def test_small_gpu_keeps_whole_layers_on_cpu() -> None:
 
 def test_iq1_s_fits_a_141_gib_gpu() -> None:
     plan = plan_offload(deepseek_v3_layout("UD-IQ1_S"), Machine((gpu(141),), BIG_RAM, 100.0))
-    assert plan.verdict is Verdict.FITS_GPU
+    assert plan.verdict is PlanVerdict.FITS_GPU
     assert plan.summary() == f"GPU {plan.gpu_bytes / 1e9:.1f} GB · everything on the GPU · ~{plan.expected_tps:.1f} tok/s"
 
 
@@ -145,22 +145,22 @@ def test_override_patterns_match_exactly_the_planned_tensors() -> None:
 def test_cpu_only_and_larger_than_memory() -> None:
     layout = deepseek_v3_layout("UD-IQ1_S")
     plan = plan_offload(layout, Machine((), 512 * GiB, 100.0))
-    assert plan.verdict is Verdict.CPU_ONLY
+    assert plan.verdict is PlanVerdict.CPU_ONLY
     assert (plan.n_gpu_layers, plan.overrides) == (0, ())
     assert plan.cpu_bytes > layout.total_bytes
     small = plan_offload(layout, Machine((), 64 * GiB, 100.0))
-    assert small.verdict is Verdict.EXCEEDS_MEMORY
+    assert small.verdict is PlanVerdict.EXCEEDS_MEMORY
     assert small.use_mmap
     assert small.summary().endswith("larger than memory: reads from disk, very slow")
     # A GPU too small to matter is ignored rather than planned for.
     tiny_gpu = plan_offload(layout, Machine((gpu(0.5),), 512 * GiB, 100.0))
-    assert tiny_gpu.verdict is Verdict.CPU_ONLY
+    assert tiny_gpu.verdict is PlanVerdict.CPU_ONLY
 
 
 def test_gpu_plus_ram_can_hold_what_ram_alone_cannot() -> None:
     layout = deepseek_v3_layout("UD-IQ1_S")  # ~139 GB
     plan = plan_offload(layout, Machine((gpu(48),), 110 * GiB, 100.0))
-    assert plan.verdict is Verdict.EXPERTS_IN_RAM
+    assert plan.verdict is PlanVerdict.EXPERTS_IN_RAM
     assert plan.cpu_bytes <= 110 * GiB
 
 
@@ -203,6 +203,6 @@ def test_layout_from_a_real_gguf(tmp_path: Path) -> None:
     assert (layout.n_layer, layout.n_dense_lead, layout.n_expert, layout.n_expert_used) == (3, 1, 8, 2)
     assert layout.moe_layers == (1, 2)
     assert (layout.kv_k_elements, layout.kv_v_elements, layout.mla) == (48, 0, True)
-    assert {t.name for t in layout.tensors if t.role is Role.EXPERTS} == {
+    assert {t.name for t in layout.tensors if t.role is TensorRole.EXPERTS} == {
         f"blk.{i}.ffn_{k}_exps.weight" for i in (1, 2) for k in ("gate", "up", "down")
     }

@@ -13,11 +13,11 @@ from backend.engine.offload import (
     Machine,
     MiB,
     PlanOptions,
-    Verdict,
+    PlanVerdict,
     kv_layer_bytes,
     plan_offload,
 )
-from backend.gguf.layout import Role
+from backend.gguf.layout import TensorRole
 from backend.gguf.shapes import QuantRecipe, deepseek_v3_layout
 from backend.gguf.v4_shapes import (
     V4_FLASH,
@@ -46,10 +46,10 @@ def test_v4_plans_respect_budget_use_the_vram_and_keep_small_tensors_on_the_gpu(
     plan = plan_offload(layout, Machine((device,), BIG_RAM, 100.0))
     [use] = plan.gpus
     assert use.total <= use.budget <= device.free_bytes - 512 * MiB
-    if plan.verdict is Verdict.FITS_GPU:
+    if plan.verdict is PlanVerdict.FITS_GPU:
         assert plan.overrides == () and plan.n_gpu_layers == layout.n_layer_all + 1
     else:
-        assert plan.verdict is Verdict.EXPERTS_IN_RAM
+        assert plan.verdict is PlanVerdict.EXPERTS_IN_RAM
         assert use.total >= 0.9 * use.budget, f"uses only {use.total / use.budget:.1%} of VRAM"
     placement = simulate_llama_cpp(layout, plan)
     assert sum(t.n_bytes for t in layout.tensors if placement.get(t.name) == "GPU") == use.weights
@@ -84,7 +84,7 @@ def test_v4_kv_cache_is_compressed_not_planned_as_full_attention() -> None:
 def test_a_million_token_v4_context_fits_a_24_gb_card_with_the_experts_in_ram() -> None:
     layout = deepseek_v4_layout(V4_FLASH, "UD-Q2_K_XL")
     plan = plan_offload(layout, Machine((gpu(24),), 128 * GiB, 60.0), PlanOptions(n_ctx=1 << 20))
-    assert plan.verdict is Verdict.EXPERTS_IN_RAM
+    assert plan.verdict is PlanVerdict.EXPERTS_IN_RAM
     assert plan.kv_bytes < 7 * GiB and plan.gpus[0].total <= plan.gpus[0].budget
 
 
@@ -93,8 +93,8 @@ def test_v4_shapes_give_the_published_totals_and_active_parameters() -> None:
         layout = deepseek_v4_layout(config, BF16)  # 2 bytes a weight: bytes → parameters
         params = layout.total_bytes / 2
         share = layout.n_expert_used / layout.n_expert
-        read = sum(t.n_bytes * (share if t.role is Role.EXPERTS else 1.0) for t in layout.tensors
-                   if t.role is not Role.INPUT) / 2
+        read = sum(t.n_bytes * (share if t.role is TensorRole.EXPERTS else 1.0) for t in layout.tensors
+                   if t.role is not TensorRole.INPUT) / 2
         assert params == pytest.approx(total, rel=0.03)
         assert read == pytest.approx(active, rel=0.03)
 
