@@ -53,7 +53,8 @@ def main(argv: list[str]) -> int:
     app.setWindowIcon(QIcon(str(_icon_path())))
     from app.gui.garbage_collector import MainThreadGarbageCollector
 
-    MainThreadGarbageCollector(app).start()  # before any worker thread exists
+    collector = MainThreadGarbageCollector(app)
+    collector.start()  # before any worker thread exists
 
     from app.gui.app_controller import AppController
     from app.gui.crash import CrashReporter
@@ -69,6 +70,7 @@ def main(argv: list[str]) -> int:
         QTimer.singleShot(0, lambda: _report_startup(app))
     else:
         QTimer.singleShot(0, controller.start)
+    QTimer.singleShot(0, collector.settle)  # the window is built: it lives as long as the app
     if args.self_test:
         from app.gui.self_test import SelfTest
 
