@@ -42,3 +42,5 @@ class ChatRequest:
     sampling: Sampling | None = None  # None: the model family's recommended settings
     max_tokens: int | None = None  # None: until the model stops or the context is full
     seed: int | None = None  # None: a fresh random seed
+    # "low" … "max" where the template takes an effort level (DeepSeek-V4); None: its default.
+    reasoning_effort: str | None = None

@@ -5,6 +5,12 @@ layers, then MoE layers with routed experts, one shared expert and sigmoid gatin
 expert bias; a byte-level BPE vocabulary with DeepSeek's special tokens; and a chat template.
 A few hundred KB by default, written in well under a second; `bench_spec()` makes a
 few-hundred-MB one for benchmarks. Never commit what this writes.
+
+A *scripted* model (`bigrams`) writes a known text at any temperature: every layer's output
+projections are zero, so the last hidden state is the current token's embedding, and the output
+head is a bigram table that continues each scripted token with the next one (`script()` builds
+one: "WHY" as reasoning, then "BLUE" as the answer; `endless()` never stops). It runs through
+the real llama.cpp like any other, with no grammar, so a whole `serve` process can be tested.
 """
 
 from __future__ import annotations
@@ -63,6 +69,32 @@ class TinyModelSpec:
     seed: int = 0
     split_max_tensors: int = 0  # >0 writes NAME-0000i-of-0000N.gguf parts
     extra_metadata: tuple[tuple[str, str], ...] = ()
+    # (token, next token) pairs by vocabulary text ("Ċ" is a newline): see `script()`.
+    bigrams: tuple[tuple[str, str], ...] = ()
+
+
+# The tokens that end a rendered prompt: R1's "<think>\n", V3.1's "<think>" (thinking) or
+# "</think>" (not), V3's assistant marker.
+_PROMPT_ENDS = ("Ċ", THINK)
+
+
+def script(reasoning: str = "WHY", answer: str = "BLUE") -> tuple[tuple[str, str], ...]:
+    """Bigrams for a model that reasons `reasoning`, closes the block, answers `answer`, then
+    stops. Each character must be a printable ASCII byte token and appear only once in all."""
+    chain = [*reasoning, END_THINK, *answer, EOS]
+    if len(set(chain)) != len(chain):
+        raise ValueError(f"a scripted token repeats in {chain}")
+    pairs = [(start, chain[0]) for start in _PROMPT_ENDS]
+    pairs.append((ASSISTANT, answer[0]))  # V3: no think block, the answer at once
+    pairs += list(itertools.pairwise(chain))
+    return tuple(pairs)
+
+
+def endless(text: str = "ab") -> tuple[tuple[str, str], ...]:
+    """Bigrams for a model that writes `text` over and over and never stops by itself."""
+    cycle = [*text]
+    pairs = [(start, cycle[0]) for start in (*_PROMPT_ENDS, ASSISTANT, END_THINK)]
+    return (*pairs, *itertools.pairwise([*cycle, cycle[0]]))
 
 
 def bench_spec(**changes: object) -> TinyModelSpec:
@@ -188,6 +220,11 @@ def _vocab_size(s: TinyModelSpec) -> int:
     return 256 + len(_learn_merges(s.n_merges)) + len(_special_tokens())
 
 
+def _token_texts(s: TinyModelSpec) -> list[str]:
+    merges = _learn_merges(s.n_merges)
+    return list(_bytes_to_unicode().values()) + [a + b for a, b in merges] + _special_tokens()
+
+
 def _write_vocab(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
     byte_tokens = list(_bytes_to_unicode().values())
     merges = _learn_merges(s.n_merges)
@@ -220,7 +257,14 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
     n_vocab = _vocab_size(s)
     expert_type = s.expert_type or s.weight_type
 
+    scripted = bool(s.bigrams)
+    # A scripted model: what layers add to the residual stream is zero.
+    silent = ("attn_output.weight", "ffn_down.weight", "ffn_down_exps.weight",
+              "ffn_down_shexp.weight")
+    embeddings: np.ndarray | None = None
+
     def add(name: str, *ggml_shape: int, kind: str = "matrix") -> None:
+        nonlocal embeddings
         numpy_shape = tuple(reversed(ggml_shape))
         if kind == "norm":
             w.add_tensor(name, np.ones(numpy_shape, dtype=np.float32))
@@ -230,6 +274,13 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             return
         scale = 1.0 / np.sqrt(ggml_shape[0])
         data = (rng.standard_normal(numpy_shape) * scale).astype(np.float32)
+        if scripted and name.endswith(silent):
+            data[:] = 0
+        elif scripted and name == "token_embd.weight":
+            embeddings = data
+        elif scripted and name == "output.weight":
+            assert embeddings is not None
+            data = _bigram_head(s, embeddings, data)
         qtype = expert_type if kind == "expert" else s.weight_type
         if kind == "router":
             qtype = gguf.GGMLQuantizationType.F32
@@ -272,3 +323,19 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
         add(p + "ffn_gate_shexp.weight", n_embd, s.n_ff_exp)
         add(p + "ffn_up_shexp.weight", n_embd, s.n_ff_exp)
         add(p + "ffn_down_shexp.weight", s.n_ff_exp, n_embd)
+
+
+def _bigram_head(s: TinyModelSpec, embeddings: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """An output head whose logits for token `prev` peak at its scripted successor.
+
+    With silent layers the final hidden state is RMSNorm(embedding of prev) (norm weights 1);
+    each successor's row gets that state's direction, scaled for a logit of 60 against random
+    rows near 0, so sampling picks it at any temperature.
+    """
+    index = {text: i for i, text in enumerate(_token_texts(s))}
+    head = noise * 0.1
+    for prev, following in s.bigrams:
+        x = embeddings[index[prev]].astype(np.float16).astype(np.float32)
+        x = x / np.sqrt(np.mean(x * x) + 1e-6)
+        head[index[following]] += 60.0 * x / float(x @ x)
+    return head.astype(np.float32)
