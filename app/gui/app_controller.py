@@ -1,6 +1,6 @@
 """Wires the window to the backend: settings, the interface language, the conversation store, the
-generation thread and the controllers. Owns the shutdown order: stop generation, save, unload on
-the worker, join.
+generation thread and the controllers (chat, models, the API server). Owns the shutdown order:
+stop the API server, stop generation, save, unload on the worker, join.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from app import __version__
 from app.gui.chat_controller import ChatController
 from app.gui.generation_worker import GenerationThread
 from app.gui.model_controller import ModelController
+from app.gui.server_controller import ServerController
 from app.gui.translations import install_translations, prefer_simplified_chinese_fonts
 from backend import i18n
 from backend.errors import AppError
@@ -56,6 +57,7 @@ class AppController(QObject):
                                       Library.of(paths), connections=self.connections)
         self._downloads: DownloadManager | None = None  # made after the window shows
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
+        self.server = ServerController(self.window, self.generation, self.models, self.settings)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
         self.models.loaded_changed.connect(self._on_models_loaded_changed)
@@ -77,6 +79,7 @@ class AppController(QObject):
         on with unfinished downloads, and on the very first run with nothing installed, offer the
         model recommended for this machine."""
         self.models.restore(self._model_at_start)
+        self.server.apply(self.settings)  # on again if it was on when the app closed
         self.downloads.resume_pending()
         if (not self.models.installed and self.models.loading is None
                 and self.models.loaded is None and not self.connections
@@ -133,6 +136,7 @@ class AppController(QObject):
         self.window.chat_view.set_reasoning_expanded(settings.reasoning_expanded)
         if settings.language != old.language:
             self._offer_restart(settings.language)
+        self.server.apply(settings, interactive=True)
         loaded = self.models.loaded
         if loaded is not None and needs_reload(old, settings) and self.chat.streaming is None:
             self.models.load(str(loaded.info.path))
@@ -237,6 +241,7 @@ class AppController(QObject):
         if self._shut_down:
             return
         self._shut_down = True
+        self.server.shutdown()  # its requests end before the worker stops
         self.chat.shutdown()
         if self._downloads is not None and not self._downloads.shutdown(timeout_ms=2000):
             log.warning("downloads did not stop within 2 s")

@@ -1,6 +1,7 @@
 """Opens the Settings dialog and applies what it returns: save, theme, a reload when the model's
-memory layout (context, KV cache, offload, threads, RPC workers) changed, and the server
-connections (tested off the GUI thread by `ConnectionTester`)."""
+memory layout (context, KV cache, offload, threads, RPC workers) changed, the server
+connections (tested off the GUI thread by `ConnectionTester`), and the API server (started or
+stopped by the app controller's `ServerController`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from app.gui.connection_tester import ConnectionTester
 from backend.engine import rpc
 from backend.engine.offload import PlanOptions, plan_offload
+from backend.serve.api_server import lan_address
 from backend.settings import Settings
 from ui.settings.settings_dialog import Estimate, PlanEstimate, SettingsDialog
 
@@ -34,7 +36,8 @@ def open_settings_dialog(controller: AppController) -> SettingsDialog:
 
     dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
                             connections=controller.connections,
-                            rpc_supported=rpc.supported(), parent=controller.window)
+                            rpc_supported=rpc.supported(), lan_address=lan_address(),
+                            parent=controller.window)
     dialog.applied.connect(controller.apply_settings)
     dialog.connections_applied.connect(controller.apply_connections)
     tester = ConnectionTester(dialog)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from backend.errors import AppError, ContextOverflowError, InputError
 
 RETRY_AFTER_S = 2  # what a 429 or a 503 asks the client to wait
+MAX_BODY_BYTES = 16 << 20  # a request body larger than this is refused (413)
 
 
 class ApiError(Exception):

@@ -108,10 +108,10 @@ def _content(value: object, where: str) -> str:
         texts = []
         for j, part in enumerate(value):
             kind = part.get("type") if isinstance(part, Mapping) else None
-            if kind != "text" or not isinstance(part.get("text"), str):  # type: ignore[union-attr]
+            if kind != "text" or not isinstance(part.get("text"), str):
                 raise bad_request(f"{where}.content[{j}] is not a text part; only text is "
                                   f"supported (got type {kind!r}).", param=f"{where}.content")
-            texts.append(part["text"])  # type: ignore[index]
+            texts.append(part["text"])
         return "\n".join(texts)
     raise bad_request(f"{where}.content must be a string or a list of text parts.",
                       param=f"{where}.content")

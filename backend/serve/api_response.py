@@ -84,7 +84,7 @@ class Completion:
 
 def event(body: dict[str, object]) -> bytes:
     """One server-sent event carrying `body` as JSON."""
-    return b"data: " + json.dumps(body, ensure_ascii=False).encode() + b"\n\n"
+    return b"data: " + json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
 
 
 def error_event(error: ApiError) -> bytes:

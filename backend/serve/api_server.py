@@ -17,14 +17,16 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from backend.errors import InputError, InvalidOptionError
 from backend.i18n import translate
-from backend.serve.asgi_app import MAX_BODY_BYTES, ApiConfig, build_app
+from backend.serve.api_errors import MAX_BODY_BYTES
 from backend.serve.engine_queue import DEFAULT_MAX_WAITING, EngineQueue
 from backend.serve.served_model import ModelBoard
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,10 @@ class ApiServer:
 
     def start(self) -> None:
         """Bind and serve. Raises `PortInUseError` or `ServerStartError`."""
+        import uvicorn  # the HTTP stack loads only when a server starts
+
+        from backend.serve.asgi_app import ApiConfig, build_app
+
         self._socket = _bind(self.options.host, self.options.port)
         opts = self.options
         app = build_app(ApiConfig(api_key=opts.api_key, cors_origins=opts.cors_origins,

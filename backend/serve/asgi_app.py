@@ -37,7 +37,7 @@ from backend.chat.events import (
     ReasoningDelta,
 )
 from backend.serve import api_errors
-from backend.serve.api_errors import ApiError
+from backend.serve.api_errors import MAX_BODY_BYTES, ApiError
 from backend.serve.api_request import ChatCall, parse_chat_call
 from backend.serve.api_response import (
     DONE,
@@ -57,8 +57,6 @@ from backend.serve.engine_queue import (
 from backend.serve.served_model import ModelBoard, ServedModel
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 16 << 20
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -1,6 +1,7 @@
 """The Settings dialog: context, sampling per model family, offload, threads, llama.cpp RPC workers
 (only when the installed llama.cpp has RPC), reasoning panel, models folder, Hugging Face token,
-theme and language, and the remote servers (`ConnectionsPage`).
+theme and language, the remote servers (`ConnectionsPage`) and the local API server
+(`ServerPage`).
 
 It edits a `Settings` value and hands back a new one; applying it is the app's job. The offload
 estimate is a callable from the app, so moving the slider re-plans live without the dialog
@@ -44,6 +45,7 @@ from backend.errors import InvalidOptionError
 from backend.remote.connections import Connection
 from backend.settings import Language, Settings, Theme
 from ui.settings.connections_page import ConnectionsPage
+from ui.settings.server_page import ServerPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,8 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, *, n_moe_layers: int = 0,
                  estimate: Estimate | None = None, connections: Sequence[Connection] = (),
-                 rpc_supported: bool = False, parent: QWidget | None = None) -> None:
+                 rpc_supported: bool = False, lan_address: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(640)
@@ -89,6 +92,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._sampling_tab(), self.tr("Sampling"))
         self.connections_page = ConnectionsPage(connections, self)
         tabs.addTab(self.connections_page, self.tr("Servers"))
+        self.server_page = ServerPage(settings, lan_address=lan_address, parent=self)
+        tabs.addTab(self.server_page, self.tr("Server"))
         tabs.addTab(self._app_tab(), self.tr("App"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -283,6 +288,7 @@ class SettingsDialog(QDialog):
             language=self.language.currentData(),
             rpc_servers=self._rpc_value if self._rpc_supported else self._settings.rpc_servers,
         )
+        s = self.server_page.apply_to(s)
         for family in _FAMILIES:
             custom = self._sampling.get(family)
             s = s.with_sampling(family, custom if custom != default_sampling(family) else None)
