@@ -156,7 +156,7 @@ def _log_answers(verbose: bool) -> None:
         return  # --verbose already logs everything at DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    logger = logging.getLogger("backend.serve.asgi_app")
+    logger = logging.getLogger("backend.serve.engine_queue")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 

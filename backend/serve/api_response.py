@@ -84,7 +84,8 @@ class Completion:
 
 def event(body: dict[str, object]) -> bytes:
     """One server-sent event carrying `body` as JSON."""
-    return b"data: " + json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return b"data: " + text.encode() + b"\n\n"
 
 
 def error_event(error: ApiError) -> bytes:

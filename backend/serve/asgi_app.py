@@ -2,13 +2,13 @@
 `GET /v1/models/{id}` and `POST /v1/chat/completions`, streaming or not.
 
 A chat request is read (bodies are capped), checked (key, model), turned into a `ChatRequest`
-and queued as a `Job`; the engine's thread pushes what it writes into an asyncio queue of this
-request (`call_soon_threadsafe`), which the handler drains. The response starts only once the
+and queued as a `Job`; the engine's thread drops what it writes into this request's `Inbox`,
+which the handler drains (a stream sends what gathered at most every 20 ms). The response starts only once the
 first piece of the answer exists, so a prompt that does not fit is still a 400 for streams. A
 client that goes away (noticed while it waits, while it reads a stream, or while it waits for
 a whole answer) cancels its job: the engine stops within one token, or the job never starts.
 
-Logs never hold prompt or answer text: one INFO line per answer with its figures.
+Logs never hold prompt or answer text (the job logs one INFO line per answer, with figures).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from backend.chat.events import (
     AnswerDelta,
     Finished,
     FinishReason,
-    GenerationStats,
     ReasoningDelta,
 )
 from backend.serve import api_errors
@@ -54,6 +53,7 @@ from backend.serve.engine_queue import (
     QueueClosedError,
     QueueFullError,
 )
+from backend.serve.inbox import STREAM_INTERVAL_S, Inbox
 from backend.serve.served_model import ModelBoard, ServedModel
 
 log = logging.getLogger(__name__)
@@ -141,17 +141,9 @@ class _Api:
         call = parse_chat_call(body, served)
         if call.model is not None and not served.answers_to(call.model):
             raise api_errors.unknown_model(call.model, served.name)
-        items: asyncio.Queue[JobItem] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-
-        def sink(item: JobItem) -> None:  # on the engine's thread
-            try:
-                loop.call_soon_threadsafe(items.put_nowait, item)
-            except RuntimeError:
-                pass  # the event loop is closed: the server stopped, the client is gone
-
+        inbox = Inbox(asyncio.get_running_loop(), whole=not call.stream)
         try:
-            job = self.queue.submit(call.chat, sink, stop=call.stop)
+            job = self.queue.submit(call.chat, inbox.put, stop=call.stop)
         except QueueFullError as exc:
             raise api_errors.queue_full(exc.waiting) from None
         except QueueClosedError:
@@ -161,13 +153,13 @@ class _Api:
         handed_off = False
         try:
             if not call.stream:
-                return await self._whole(call, completion, items)
-            first = await items.get()
-            if isinstance(first, JobFailed):
-                raise _failure(first)
+                return await self._whole(call, completion, inbox)
+            first = await inbox.take()
+            if isinstance(first[0], JobFailed):
+                raise _failure(first[0])
             watcher.cancel()  # from here the streaming response watches the client
             handed_off = True
-            return _JobStream(job, self._events(call, completion, first, items),
+            return _JobStream(job, self._events(call, completion, first, inbox),
                               media_type="text/event-stream",
                               headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         finally:
@@ -177,41 +169,38 @@ class _Api:
 
     # -- answers --------------------------------------------------------------------------------
 
-    async def _whole(self, call: ChatCall, completion: Completion,
-                     items: asyncio.Queue[JobItem]) -> Response:
-        reasoning: list[str] = []
-        content: list[str] = []
-        while True:
-            item = await items.get()
-            if isinstance(item, ReasoningDelta):
-                reasoning.append(item.text)
-            elif isinstance(item, AnswerDelta):
-                content.append(item.text)
-            elif isinstance(item, Finished):
-                break
-            elif isinstance(item, JobFailed):
-                raise _failure(item)
-        stats = item.stats
-        _log_answer(call, stats)
+    async def _whole(self, call: ChatCall, completion: Completion, inbox: Inbox) -> Response:
+        items = await inbox.take()  # all of it: the answer is complete
+        end = items[-1]
+        if isinstance(end, JobFailed):
+            raise _failure(end)
+        assert isinstance(end, Finished)
+        stats = end.stats
+        reasoning = "".join(i.text for i in items if isinstance(i, ReasoningDelta))
+        content = "".join(i.text for i in items if isinstance(i, AnswerDelta))
         if stats.finish_reason is FinishReason.CANCELLED:
             raise api_errors.stopping()  # the client left (nobody reads this), or a shutdown
         return JSONResponse(completion.message(
-            "".join(reasoning) if call.chat.deep_thinking else None, "".join(content), stats))
+            reasoning if call.chat.deep_thinking else None, content, stats))
 
-    async def _events(self, call: ChatCall, completion: Completion, first: JobItem,
-                      items: asyncio.Queue[JobItem]) -> AsyncIterator[bytes]:
+    async def _events(self, call: ChatCall, completion: Completion, first: list[JobItem],
+                      inbox: Inbox) -> AsyncIterator[bytes]:
+        """The stream: the role, then a chunk per batch of text (reasoning and answer in
+        their own chunks), the finish reason, the usage if asked, [DONE]."""
         usage = call.include_usage
         yield completion.chunk({"role": "assistant", "content": ""}, include_usage=usage)
-        item = first
+        batch = first
         while True:
-            if isinstance(item, ReasoningDelta):
-                yield completion.chunk({"content": None, "reasoning_content": item.text},
+            for kind, text in _merged(batch):
+                yield completion.chunk({"content": None, "reasoning_content": text}
+                                       if kind is ReasoningDelta else {"content": text},
                                        include_usage=usage)
-            elif isinstance(item, AnswerDelta):
-                yield completion.chunk({"content": item.text}, include_usage=usage)
-            elif isinstance(item, Finished):
-                stats = item.stats
-                _log_answer(call, stats)
+            end = batch[-1]
+            if isinstance(end, JobFailed):
+                yield error_event(_failure(end))
+                return
+            if isinstance(end, Finished):
+                stats = end.stats
                 if stats.finish_reason is FinishReason.CANCELLED:
                     yield error_event(api_errors.stopping())
                     return
@@ -221,10 +210,8 @@ class _Api:
                     yield completion.usage_chunk(stats)
                 yield DONE
                 return
-            elif isinstance(item, JobFailed):
-                yield error_event(_failure(item))
-                return
-            item = await items.get()
+            await asyncio.sleep(STREAM_INTERVAL_S)  # let a fast model's tokens gather
+            batch = await inbox.take()
 
     # -- checks ---------------------------------------------------------------------------------
 
@@ -285,12 +272,17 @@ async def _cancel_on_disconnect(request: Request, job: Job) -> None:
             return
 
 
+def _merged(batch: list[JobItem]) -> list[tuple[type, str]]:
+    """The text of a batch, consecutive pieces of one kind joined."""
+    out: list[tuple[type, str]] = []
+    for item in batch:
+        if isinstance(item, ReasoningDelta | AnswerDelta) and item.text:
+            if out and out[-1][0] is type(item):
+                out[-1] = (out[-1][0], out[-1][1] + item.text)
+            else:
+                out.append((type(item), item.text))
+    return out
+
+
 def _failure(item: JobFailed) -> ApiError:
     return api_errors.internal() if item.error is None else api_errors.from_app_error(item.error)
-
-
-def _log_answer(call: ChatCall, stats: GenerationStats) -> None:
-    log.info("answered %d messages%s: %d prompt tokens (%d cached), %d tokens, %.1f tok/s, "
-             "%s", len(call.chat.messages), " (stream)" if call.stream else "",
-             stats.prompt_tokens, stats.cached_tokens, stats.completion_tokens,
-             stats.decode_tps, stats.finish_reason.value)

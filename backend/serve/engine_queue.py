@@ -135,6 +135,7 @@ class Job:
                 if stops.hit:
                     stats = replace(stats, finish_reason=FinishReason.STOP)
                 self._end(Finished(stats))
+                _log_answer(self.request, stats)
             elif not stops.hit:
                 self._sink(event)
 
@@ -206,6 +207,13 @@ class EngineQueue:
     def _notify(self, count: int) -> None:
         if self._on_change is not None:
             self._on_change(count)
+
+
+def _log_answer(request: ChatRequest, stats: GenerationStats) -> None:
+    """One line per answer, with figures only: prompts and answers are never logged."""
+    log.info("answered %d messages: %d prompt tokens (%d cached), %d tokens, %.1f tok/s, %s",
+             len(request.messages), stats.prompt_tokens, stats.cached_tokens,
+             stats.completion_tokens, stats.decode_tps, stats.finish_reason.value)
 
 
 def _cancelled_stats() -> GenerationStats:
