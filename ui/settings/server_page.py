@@ -69,6 +69,8 @@ class ServerPage(QWidget):
             "Web pages (origins) allowed to call the API from a browser, separated by commas. "
             "Empty: none; programs that are not web pages are not affected."))
         self.cors_error = _hint(self)
+        self.cors_error.setObjectName("estimate")  # shown like the other settings' warnings
+        self.cors_error.setProperty("warning", True)
         self.address = QLabel(self)
         self.address.setObjectName("serverPageAddress")
         self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -89,6 +91,7 @@ class ServerPage(QWidget):
         form.addRow(self.tr("Allowed web pages"), self.cors)
         form.addRow(self.cors_error)
         form.addRow(self.tr("Address"), self.address)
+        self._form = form
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -109,6 +112,7 @@ class ServerPage(QWidget):
         self.lan.toggled.connect(self._on_form_changed)
         self.enabled.toggled.connect(self._on_form_changed)
         self.cors.textEdited.connect(self._on_cors_edited)
+        self._form.setRowVisible(self.cors_error, False)
         self._on_form_changed()
 
     # -- values ---------------------------------------------------------------------------------
@@ -169,6 +173,7 @@ class ServerPage(QWidget):
             self.cors_error.setText(str(exc))  # the last valid list is kept meanwhile
         else:
             self.cors_error.setText("")
+        self._form.setRowVisible(self.cors_error, bool(self.cors_error.text()))
 
 
 def parse_origins(text: str) -> tuple[str, ...]:
