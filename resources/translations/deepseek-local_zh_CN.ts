@@ -1788,6 +1788,10 @@
         <translation>允许我网络中的其他设备访问</translation>
     </message>
     <message>
+        <source>http://localhost:3000</source>
+        <translation>http://localhost:3000</translation>
+    </message>
+    <message>
         <source>Web pages (origins) allowed to call the API from a browser, separated by commas. Empty: none; programs that are not web pages are not affected.</source>
         <translation>允许在浏览器中调用此 API 的网页（源），用逗号分隔。留空：不允许任何网页；非网页程序不受影响。</translation>
     </message>

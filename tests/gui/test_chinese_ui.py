@@ -60,6 +60,8 @@ LATIN_ALLOWED = {
     "MB", "GiB", "MiB", "TB", "Tiny", "Test", "Python", "Qwen", "Llama", "Distill", "SHA",
     "English", "Ctrl", "Shift", "Enter", "Esc", "vLLM", "SGLang", "RPC", "hf", "Q4_K_M",
     "Top", "top", "Min", "min", "rpc", "server",  # sampling terms, llama.cpp's rpc-server
+    # Programs the API server is for, and its field name (Settings → Server).
+    "OpenAI", "Continue", "Cline", "Zed", "Open", "WebUI", "reasoning_content",
 }
 
 

@@ -26,6 +26,14 @@ from ui.settings.server_page import ServerPage
 HI = [{"role": "user", "content": "What is 2+2?"}]
 
 
+def http_get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=30)
+
+
+def http_post(url: str, **kw: object) -> httpx.Response:
+    return httpx.post(url, timeout=30, **kw)  # type: ignore[arg-type]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -92,7 +100,7 @@ def test_turning_the_server_on_in_settings_serves_the_loaded_model(
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
     assert not status.isVisible()
     with pytest.raises(httpx.ConnectError):
-        httpx.get(url + "/models")
+        http_get(url + "/models")
 
 
 def test_the_server_starts_with_the_app_and_follows_the_windows_model(
@@ -102,27 +110,27 @@ def test_the_server_starts_with_the_app_and_follows_the_windows_model(
     app = make_app(scripted_r1)
     url = f"http://127.0.0.1:{port}/v1"
     assert app.window.server_status.address.text() == f"API: {url}"
-    assert [m["id"] for m in httpx.get(url + "/models").json()["data"]] == ["DeepSeek-R1"]
+    assert [m["id"] for m in http_get(url + "/models").json()["data"]] == ["DeepSeek-R1"]
 
     app.models.load(str(scripted_v31))
     # Until the worker reports the new model (this thread is busy here), requests wait it out.
-    loading = httpx.post(url + "/chat/completions", json={"messages": HI})
+    loading = http_post(url + "/chat/completions", json={"messages": HI})
     assert (loading.status_code, loading.json()["error"]["message"]) == (
         503, "DeepSeek-V3.1 is loading. Try again when it is ready.")
     qtbot.waitUntil(lambda: app.models.loaded is not None
                     and app.models.loaded.info.label == "DeepSeek-V3.1", timeout=30_000)
-    assert [m["id"] for m in httpx.get(url + "/models").json()["data"]] == ["DeepSeek-V3.1"]
-    answer = httpx.post(url + "/chat/completions", json={
+    assert [m["id"] for m in http_get(url + "/models").json()["data"]] == ["DeepSeek-V3.1"]
+    answer = http_post(url + "/chat/completions", json={
         "model": "DeepSeek-V3.1", "messages": HI, "thinking": {"type": "enabled"}}).json()
     assert answer["choices"][0]["message"] == {"role": "assistant", "content": "BLUE",
                                                "reasoning_content": "WHY"}
 
     with qtbot.waitSignal(app.models.loaded_changed, timeout=10_000):
         app.window.unload_action.trigger()
-    nothing = httpx.post(url + "/chat/completions", json={"messages": HI})
+    nothing = http_post(url + "/chat/completions", json={"messages": HI})
     assert (nothing.status_code, nothing.json()["error"]["message"]) == (
         503, "No model is loaded. Load one in DeepSeek Local's window, then try again.")
-    assert httpx.get(url + "/models").json()["data"] == []
+    assert http_get(url + "/models").json()["data"] == []
 
 
 def test_a_taken_port_is_shown_in_the_status_bar(qtbot: QtBot, make_app: MakeApp,

@@ -28,6 +28,14 @@ KEY_ENV = "DEEPSEEK_LOCAL_SERVE_KEY"
 HI = [{"role": "user", "content": "What is 2+2?"}]
 
 
+def http_get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=30)
+
+
+def http_post(url: str, **kw: object) -> httpx.Response:
+    return httpx.post(url, timeout=30, **kw)  # type: ignore[arg-type]
+
+
 _clients: list[openai.OpenAI] = []
 
 
@@ -178,7 +186,7 @@ def test_models_and_health(v31: ServeProcess) -> None:
     models = client(v31.url).models.list()
     assert [(m.id, m.owned_by) for m in models.data] == [("my-v3.1", "deepseek-local")]
     assert client(v31.url).models.retrieve("my-v3.1").id == "my-v3.1"
-    health = httpx.get(v31.url.removesuffix("/v1") + "/health")
+    health = http_get(v31.url.removesuffix("/v1") + "/health")
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
 
 
@@ -187,7 +195,7 @@ def test_models_and_health(v31: ServeProcess) -> None:
 
 def test_a_key_is_required_when_set(scripted_r1: Path) -> None:
     with serving(scripted_r1, "--api-key-env", KEY_ENV, env={KEY_ENV: KEY}) as keyed:
-        missing = httpx.get(keyed.url + "/models")  # the openai client always sends one
+        missing = http_get(keyed.url + "/models")  # the openai client always sends one
         assert (missing.status_code, missing.headers["WWW-Authenticate"]) == (401, "Bearer")
         assert missing.json()["error"] == {
             "message": "This server needs an API key: send it as 'Authorization: Bearer KEY'.",
@@ -199,7 +207,7 @@ def test_a_key_is_required_when_set(scripted_r1: Path) -> None:
         answer = client(keyed.url, key=KEY).chat.completions.create(model="DeepSeek-R1",
                                                                     messages=HI)  # type: ignore[arg-type]
         assert answer.choices[0].message.content == "BLUE"
-        assert httpx.get(keyed.url.removesuffix("/v1") + "/health").status_code == 200
+        assert http_get(keyed.url.removesuffix("/v1") + "/health").status_code == 200
     assert KEY not in keyed.stderr
 
 
@@ -236,16 +244,16 @@ def test_errors_in_openais_format(r1: ServeProcess) -> None:
 def test_raw_http_errors(r1: ServeProcess) -> None:
     """What curl sees: JSON errors everywhere, a body cap, no prompt text in the log."""
     base = r1.url.removesuffix("/v1")
-    nowhere = httpx.get(base + "/v2/models")
+    nowhere = http_get(base + "/v2/models")
     assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "not_found"
-    huge = httpx.post(r1.url + "/chat/completions", content=b"x" * (17 << 20),
+    huge = http_post(r1.url + "/chat/completions", content=b"x" * (17 << 20),
                       headers={"Content-Type": "application/json"})
     assert huge.status_code == 413
     assert huge.json()["error"]["message"] == "The request body is larger than 16 MiB."
-    broken = httpx.post(r1.url + "/chat/completions", content=b"{not json")
+    broken = http_post(r1.url + "/chat/completions", content=b"{not json")
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["error"]["message"]
     secret = "my secret question"
-    ok = httpx.post(r1.url + "/chat/completions",
+    ok = http_post(r1.url + "/chat/completions",
                     json={"messages": [{"role": "user", "content": secret}]})  # no model: the one
     assert ok.status_code == 200 and ok.json()["choices"][0]["message"]["content"] == "BLUE"
     r1.wait_for_answers(1)

@@ -64,7 +64,7 @@ class ServerPage(QWidget):
         self.lan = QCheckBox(self.tr("Allow other devices on my network"), self)
         self.lan_hint = _hint(self)
         self.cors = QLineEdit(self)
-        self.cors.setPlaceholderText("http://localhost:3000")
+        self.cors.setPlaceholderText(self.tr("http://localhost:3000"))
         self.cors.setToolTip(self.tr(
             "Web pages (origins) allowed to call the API from a browser, separated by commas. "
             "Empty: none; programs that are not web pages are not affected."))
