@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
             assert count == args.tokens, f"the stream stopped after {count} tokens"
             client.append(tps)
         engine = [float(line.split(" tok/s")[0].rsplit(" ", 1)[1])
-                  for line in server.answers()[1:]]
+                  for line in server.wait_for_answers(args.rounds + 1)[1:]]
     c, s = statistics.median(cli), statistics.median(client)
     print(f"  chat command decode         {c:8.1f} tok/s   (rounds: "
           + ", ".join(f"{x:.1f}" for x in cli) + ")")

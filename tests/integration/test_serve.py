@@ -357,8 +357,27 @@ def test_bad_input_is_one_line_and_exit_2(scripted_r1: Path, tmp_path: Path,
 
 def test_options_first_and_every_interface_with_a_key(scripted_r1: Path) -> None:
     with serving("--api-key-env", KEY_ENV, "--host", "0.0.0.0", "--model-name", "r1",
-                 scripted_r1, env={KEY_ENV: KEY}) as lan:
+                 "--cors-origin", "http://localhost:3000", scripted_r1,
+                 env={KEY_ENV: KEY}) as lan:
         assert lan.url.startswith("http://127.0.0.1:")  # this computer reaches it there too
         answer = client(lan.url, key=KEY).chat.completions.create(model="r1", messages=HI)  # type: ignore[arg-type]
         assert answer.choices[0].message.content == "BLUE"
+        # A browser page from a listed origin may call it (the preflight needs no key)...
+        preflight = {"Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "authorization, content-type"}
+        allowed = httpx.options(lan.url + "/chat/completions", timeout=30, headers={
+            "Origin": "http://localhost:3000", **preflight})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+        # ...one from anywhere else may not.
+        other = httpx.options(lan.url + "/chat/completions", timeout=30, headers={
+            "Origin": "http://evil.example", **preflight})
+        assert "access-control-allow-origin" not in other.headers
     assert "Clients need the API key (Authorization: Bearer KEY)." in lan.stderr
+
+
+def test_no_web_page_may_call_it_unless_listed(r1: ServeProcess) -> None:
+    answer = http_post(r1.url + "/chat/completions", json={"messages": HI},
+                       headers={"Origin": "http://localhost:3000"})
+    assert answer.status_code == 200
+    assert "access-control-allow-origin" not in answer.headers
