@@ -108,16 +108,14 @@ class GenerationWorker(QObject):
     def cancel(self) -> None:
         """Stop the window's running answer, and any queued one, within one token.
 
-        A remote engine's `cancel` shuts its socket down, so its stream ends at once. A server
-        request running meanwhile goes on: each answer has its own stop flag.
+        Each answer has its own stop flag, which the local engine watches (even mid-token); a
+        remote engine's `cancel` shuts its socket down, so its stream ends at once. A server
+        request running meanwhile goes on.
         """
         with self._stops_lock:
             for flag in self._stops.values():
                 flag.set()
             running = self._running
-            serving = self._serving is not None
-        if not serving:
-            self.engine.cancel()
         if running is not None and running is not self.engine:
             running.cancel()
 
@@ -128,6 +126,7 @@ class GenerationWorker(QObject):
             serving = self._serving
         if serving is not None:
             serving.cancel()
+        self.engine.cancel()
 
     @property
     def server_jobs(self) -> int:
