@@ -46,7 +46,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     serve = sub.add_parser(
         "serve", parents=[common_options()],
         help="serve a model to other programs over an OpenAI-compatible API, until Ctrl+C")
-    serve.add_argument("model", metavar="MODEL", help="a GGUF file (the first part of a split)")
+    serve.add_argument("model", metavar="MODEL", help="a GGUF file (any part of a split set)")
     serve.add_argument("--host", default=LOCAL_HOST,
                        help=f"the address to listen on (default {LOCAL_HOST}: this computer "
                             f"only; {ALL_INTERFACES}: every device on the network, needs a key)")
