@@ -39,7 +39,8 @@ from backend.serve.engine_queue import DEFAULT_MAX_WAITING, EngineQueue
 from backend.serve.engine_thread import EngineThread
 from backend.serve.served_model import ModelBoard, ServedModel
 
-_POLL_S = 0.1
+_POLL_S = 0.1  # while loading
+_WATCH_S = 0.5  # while serving: Ctrl+C interrupts the wait at once; this only spots a dead engine
 
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -100,7 +101,7 @@ def run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         print(f"Serving {served.name} at {server.url()}", flush=True)
         _print_access(options, server)
-        while not terminated.wait(_POLL_S):
+        while not terminated.wait(_WATCH_S):
             if not engine.alive:  # a bug ended it; its traceback is on stderr
                 return EXIT_FAILED
         return 0

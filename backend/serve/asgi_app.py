@@ -3,8 +3,8 @@
 
 A chat request is read (bodies are capped), checked (key, model), turned into a `ChatRequest`
 and queued as a `Job`; the engine's thread drops what it writes into this request's `Inbox`,
-which the handler drains (a stream sends what gathered at most every 20 ms). The response starts only once the
-first piece of the answer exists, so a prompt that does not fit is still a 400 for streams. A
+which the handler drains (a stream sends what gathered, at most 20 chunks a second). The
+response starts only once the first piece of the answer exists, so a prompt that does not fit is still a 400 for streams. A
 client that goes away (noticed while it waits, while it reads a stream, or while it waits for
 a whole answer) cancels its job: the engine stops within one token, or the job never starts.
 

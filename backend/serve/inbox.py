@@ -17,7 +17,7 @@ from collections import deque
 from backend.chat.events import Finished
 from backend.serve.engine_queue import JobFailed, JobItem
 
-STREAM_INTERVAL_S = 0.02
+STREAM_INTERVAL_S = 0.05
 
 
 class Inbox:

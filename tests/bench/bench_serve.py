@@ -6,7 +6,7 @@ with a scripted output head that never ends (so every run decodes N tokens), sta
 `python -m app serve` once, then alternates: `python -m app chat MODEL PROMPT --max-tokens N
 --json` (its stats line's decode_tps: tokens after the first over the time between the first
 and the last), and a streaming chat completion through the official client, timed the same way
-where the client receives the text (chunks carry the tokens of up to 20 ms). Both run the same
+where the client receives the text (chunks carry the tokens of up to 50 ms). Both run the same
 prompt, as separate processes, one at a time. Target: ≥ 0.95×.
 """
 

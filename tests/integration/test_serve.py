@@ -99,7 +99,7 @@ def test_a_stream_splits_too_and_ends_with_usage(r1: ServeProcess) -> None:
     assert (reasoning, content) == ("WHY", "BLUE")
     first, *middle, last_choice, usage_chunk = chunks
     assert first.choices[0].delta.role == "assistant"  # type: ignore[attr-defined]
-    # Reasoning chunks, then answer chunks (tokens that came within 20 ms share one); never
+    # Reasoning chunks, then answer chunks (tokens that came within 50 ms share one); never
     # a chunk with both, never inline <think>.
     kinds = []
     for chunk in middle:
