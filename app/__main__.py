@@ -1,7 +1,7 @@
 """Entry point: `python -m app` and the `deepseek-local` launcher.
 
-Headless commands (inspect, plan, chat, models) never import Qt, so they run on servers and in
-scripts; anything else starts the desktop app.
+Headless commands (inspect, plan, chat, models, serve) never import Qt, so they run on servers
+and in scripts; anything else starts the desktop app.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-HEADLESS_COMMANDS = {"inspect", "plan", "chat", "models"}
+HEADLESS_COMMANDS = {"inspect", "plan", "chat", "models", "serve"}
 _GUI_OPTIONS_WITH_VALUES = {"--data-dir", "--model"}
 
 

@@ -79,7 +79,13 @@ class EffortUnsupportedError(InputError, ValueError):
 
 
 class ContextOverflowError(InputError, ValueError):
-    pass
+    """The prompt does not fit the context; `tokens` and `n_ctx` say by how much, when known."""
+
+    def __init__(self, message: str, *, tokens: int | None = None,
+                 n_ctx: int | None = None) -> None:
+        super().__init__(message)
+        self.tokens = tokens
+        self.n_ctx = n_ctx
 
 
 class GenerationError(AppError, RuntimeError):

@@ -2,7 +2,8 @@
 
 Loading never fails: a missing file gives the defaults, a bad value falls back to that key's
 default (with a warning naming the key), a corrupt file is kept as `settings.json.bad`. Saving
-is atomic and private (mode 0600), because the file may hold a Hugging Face token.
+is atomic and private (mode 0600), because the file may hold a Hugging Face token and the API
+server's key.
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ class Settings:
     # Sent first in every conversation that has no system prompt of its own ("" : none). Models
     # without a system role (R1 and its distills) get it at the start of the first message.
     system_prompt: str = ""
+    # The local OpenAI-compatible API (Settings → Server, `backend.serve`).
+    server_enabled: bool = False
+    server_port: int = 8080
+    server_api_key: str | None = None  # secret: never shown by repr or logs
+    server_lan: bool = False  # listen on every network interface (the app asks for a key)
+    server_cors_origins: tuple[str, ...] = ()  # web pages allowed to call the API
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -127,8 +134,8 @@ class Settings:
         parts = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "hf_token" and value is not None:
-                parts.append("hf_token='***'")
+            if f.name in _SECRETS and value is not None:
+                parts.append(f"{f.name}='***'")
             else:
                 parts.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(parts)})"
@@ -240,6 +247,20 @@ def _gib(value: object) -> float:
     return float(value)
 
 
+def _origins(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(translate(
+            "Settings", "expected a list of web origins, got {value!r}"
+        ).format(value=value))
+    origins = tuple(_text(item).strip().rstrip("/") for item in value)
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(translate(
+                "Settings", "{origin!r} is not a web origin such as http://localhost:3000"
+            ).format(origin=origin))
+    return origins
+
+
 def _enum[E: StrEnum](kind: type[E]) -> Callable[[object], E]:
     def check(value: object) -> E:
         if isinstance(value, str) and value in kind._value2member_map_:
@@ -324,14 +345,20 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "kv_snapshots": _bool,
     "kv_snapshot_gib": _optional(_gib),
     "system_prompt": _any_text,
+    "server_enabled": _bool,
+    "server_port": lambda v: _int(v, 1, 65535),
+    "server_api_key": _token,
+    "server_lan": _bool,
+    "server_cors_origins": _origins,
 }
+_SECRETS = frozenset({"hf_token", "server_api_key"})
 
 # _MIGRATIONS[n] turns a version n + 1 file's dict into version n + 2; append, never edit.
 _MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
 
 
 def _file(path: Path) -> JsonFile:
-    return JsonFile(path, SCHEMA_VERSION, _MIGRATIONS, private=True)  # it may hold the HF token
+    return JsonFile(path, SCHEMA_VERSION, _MIGRATIONS, private=True)  # it holds secrets
 
 
 def _from_json(raw: dict[str, Any]) -> Settings:
@@ -352,7 +379,7 @@ def _to_json(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, f.name)
         if f.name == "sampling":
             value = {family.value: dataclasses.asdict(s) for family, s in value.items()}
-        elif f.name in ("models_dirs", "rpc_servers"):
+        elif f.name in ("models_dirs", "rpc_servers", "server_cors_origins"):
             value = list(value)
         elif isinstance(value, StrEnum):
             value = value.value

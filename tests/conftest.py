@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend.chat import builtin_templates as templates
-from tests.support.tiny_model import TinyModelSpec, write_tiny_model
+from tests.support.tiny_model import TinyModelSpec, endless, script, write_tiny_model
 
 # The interface follows the system language: pin it, so the suite reads English on any machine
 # (tests/gui/test_chinese_ui.py asks for Chinese explicitly). Qt reads these once, at start.
@@ -113,3 +113,31 @@ def distill_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.support.tiny_deepseek import write_distill_model
 
     return write_distill_model(tmp_path_factory.mktemp("distill") / "DeepSeek-R1-Distill-Qwen-Tiny.gguf")
+# Scripted models (see tests/support/tiny_model.py): they reason "WHY" and answer "BLUE" (V3:
+# only "BLUE"), or write "abab…" without end, at any temperature and with no grammar, so a
+# separate process (`serve`) answers known text.
+
+
+@pytest.fixture(scope="session")
+def scripted_r1(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-R1-Scripted.gguf", name="DeepSeek-R1 Tiny Test",
+                      chat_template=templates.DEEPSEEK_R1, bigrams=script())
+
+
+@pytest.fixture(scope="session")
+def scripted_v3(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-V3-0324-Scripted.gguf", name="DeepSeek-V3-0324 Tiny Test",
+                      chat_template=templates.DEEPSEEK_V3_0324, bigrams=script())
+
+
+@pytest.fixture(scope="session")
+def scripted_v31(tiny_model: Callable[..., Path]) -> Path:
+    return tiny_model("DeepSeek-V3.1-Scripted.gguf", name="DeepSeek-V3.1 Tiny Test",
+                      chat_template=templates.DEEPSEEK_V3_1, bigrams=script())
+
+
+@pytest.fixture(scope="session")
+def endless_r1(tiny_model: Callable[..., Path]) -> Path:
+    """Never stops by itself: a 65,536-token context takes seconds to fill."""
+    return tiny_model("DeepSeek-R1-Endless.gguf", name="DeepSeek-R1 Tiny Test",
+                      chat_template=templates.DEEPSEEK_R1, bigrams=endless(), n_ctx_train=65536)

@@ -226,6 +226,11 @@ class ChatView(QScrollArea):
         if (widget := self._find(message_id)) is not None:
             widget.begin_reasoning()
 
+    def set_waiting(self, message_id: str, text: str) -> None:
+        """The answer waits for its turn: say why (empty text: it no longer waits)."""
+        if (widget := self._find(message_id)) is not None:
+            widget.set_waiting(text)
+
     def append_reasoning(self, message_id: str, text: str) -> None:
         if (widget := self._find(message_id)) is not None:
             widget.append_reasoning(text)

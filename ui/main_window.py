@@ -20,6 +20,7 @@ from ui.composer import Composer
 from ui.conversation_header import ConversationHeader
 from ui.conversation_list import ConversationList
 from ui.model_bar import ModelBar
+from ui.server_status import ServerStatus
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
+        self.server_status = ServerStatus(self)  # the API server's address, when it is on
+        self.statusBar().addPermanentWidget(self.server_status)
         self.speed_label = QLabel(self)
         self.ttft_label = QLabel(self)
         self.context_label = QLabel(self)

@@ -240,6 +240,18 @@ class MessageWidget(QWidget):
         self._ensure_reasoning_panel().append(text)
         self._hide_pending()
 
+    def set_waiting(self, text: str) -> None:
+        """While the answer waits for its turn: `text` in place of the "…" (empty: the "…")."""
+        if self.pending_label is not None and self._state == MessageState.STREAMING:
+            self.pending_label.setText(text or self.tr("…"))
+
+    def waiting_text(self) -> str:
+        """What the pending line says while the answer waits ("" when it shows "…")."""
+        label = self.pending_label
+        if label is None or label.isHidden() or label.text() == self.tr("…"):
+            return ""
+        return label.text()
+
     def _hide_pending(self) -> None:
         if self.pending_label is not None:
             self.pending_label.hide()

@@ -208,6 +208,12 @@ QComboBox#reasoningEffort:disabled {{ color: {c.muted}; }}
     padding: 10px 20px; font-weight: 600; font-size: 14px; }}
 QStatusBar {{ color: {c.muted}; }}
 QStatusBar QLabel {{ padding: 0 8px; }}
+#serverStatus QLabel {{ padding: 0 2px; }}
+QLabel#serverAddress {{ color: {c.text}; }}
+QLabel#serverAddress[error="true"] {{ color: {c.danger}; }}
+QLabel#serverActivity {{ color: {c.accent}; }}
+QToolButton#serverCopy {{ border: 1px solid {c.border}; border-radius: 6px; padding: 1px 8px; }}
+QToolButton#serverCopy:hover {{ border-color: {c.accent}; }}
 QProgressBar {{ border: none; background: {c.surface}; border-radius: 3px; }}
 QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
 QLabel#estimate {{ color: {c.muted}; }}

@@ -54,13 +54,14 @@ def data_dir_option() -> Parser:
 
 
 def build_parser() -> Parser:
-    from app.cli import engine_commands, models_command
+    from app.cli import engine_commands, models_command, serve_command
 
     parser = Parser(prog=PROG, description="DeepSeek Local, headless.",
                     parents=[common_options()])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     engine_commands.add_parsers(sub)
     models_command.add_models_parser(sub)
+    serve_command.add_serve_parser(sub)
     return parser
 
 

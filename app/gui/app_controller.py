@@ -1,6 +1,6 @@
 """Wires the window to the backend: settings, the interface language, the conversation store, the
-generation thread and the controllers. Owns the shutdown order: stop generation, save, unload on
-the worker, join.
+generation thread and the controllers (chat, models, the API server). Owns the shutdown order:
+stop the API server, stop generation, save, unload on the worker, join.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from app.gui.chat.chat_controller import ChatController
 from app.gui.chat.formula_worker import ThreadedFormulas
 from app.gui.generation_worker import GenerationThread, GenerationWorker
 from app.gui.model_controller import ModelController
+from app.gui.server_controller import ServerController
 from app.gui.translations import install_translations, prefer_simplified_chinese_fonts
 from backend import i18n
 from backend.chat.messages import EngineRef
@@ -70,6 +71,7 @@ class AppController(QObject):
         self._downloads: DownloadManager | None = None  # made after the window shows
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
         self.chat.conversation_deleted.connect(self._on_chat_conversation_deleted)
+        self.server = ServerController(self.window, self.generation, self.models, self.settings)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
         self.models.loaded_changed.connect(self._on_models_loaded_changed)
@@ -91,6 +93,7 @@ class AppController(QObject):
         on with unfinished downloads, and on the very first run with nothing installed, offer the
         model recommended for this machine."""
         self.models.restore(self._model_at_start)
+        self.server.apply(self.settings)  # on again if it was on when the app closed
         self.downloads.resume_pending()
         if (not self.models.installed and self.models.loading is None
                 and self.models.loaded is None and not self.connections
@@ -150,6 +153,7 @@ class AppController(QObject):
         self.chat.presets.refresh()  # the default system prompt or the family's sampling changed
         if settings.language != old.language:
             self._offer_restart(settings.language)
+        self.server.apply(settings, interactive=True)
         loaded = self.models.loaded
         if loaded is not None and needs_reload(old, settings) and self.chat.streaming is None:
             self.models.load(str(loaded.info.path))
@@ -270,6 +274,7 @@ class AppController(QObject):
         if self._shut_down:
             return
         self._shut_down = True
+        self.server.shutdown()  # its requests end before the worker stops
         self.chat.shutdown()
         if self._downloads is not None and not self._downloads.shutdown(timeout_ms=2000):
             log.warning("downloads did not stop within 2 s")

@@ -8,6 +8,12 @@ run after the generation it should stop. `shutdown` cancels, unloads on the work
 
 Connect the worker's signals only to slots of QObjects living on the GUI thread (never to
 lambdas: in PySide6 those run on the worker thread).
+
+The API server's requests (`backend.serve` jobs) run here too, on the same engine and KV cache:
+`GenerationThread.serve` (safe from the server's thread) queues them through a signal, so Qt's
+event queue runs them in order with the window's own answers. `server_jobs` counts those
+queued or running, so the window can say that its answer waits for one. The window's Stop
+stops only its own answers; the server cancels its jobs through their own flags.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from backend.chat.messages import LOCAL_ENGINE, ChatRequest, EngineRef
 from backend.engine.local_engine import LoadCancelled, LoadSettings, LocalEngine
 from backend.engine.offload import Machine
 from backend.errors import AppError
+from backend.serve.engine_queue import Job
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,7 @@ class GenerationWorker(QObject):
         load_failed(str): the user-facing reason.
         load_cancelled().
         unloaded().
+        started(str): request id: its answer begins (it no longer waits behind another).
         reasoning(str, str): request id, a batch of reasoning text.
         answer(str, str): request id, a batch of answer text.
         finished(str, object): request id, `GenerationStats`.
@@ -69,6 +77,7 @@ class GenerationWorker(QObject):
     load_failed = Signal(str)
     load_cancelled = Signal()
     unloaded = Signal()
+    started = Signal(str)
     reasoning = Signal(str, str)
     answer = Signal(str, str)
     finished = Signal(str, object)
@@ -83,6 +92,8 @@ class GenerationWorker(QObject):
         self._stops_lock = threading.Lock()  # also guards the two below
         self._remotes: dict[EngineRef, Engine] = {}  # the engines that need no load
         self._running: Engine | None = None
+        self._server_jobs = 0  # queued or running
+        self._serving: Job | None = None
 
     # -- thread-safe controls (called from the GUI thread) ---------------------------------------
 
@@ -97,17 +108,37 @@ class GenerationWorker(QObject):
             self._remotes = dict(engines)
 
     def cancel(self) -> None:
-        """Stop the running generation, and any queued one, within one token.
+        """Stop the window's running answer, and any queued one, within one token.
 
-        A remote engine's `cancel` shuts its socket down, so its stream ends at once.
+        Each answer has its own stop flag, which the local engine watches (even mid-token); a
+        remote engine's `cancel` shuts its socket down, so its stream ends at once. A server
+        request running meanwhile goes on.
         """
         with self._stops_lock:
             for flag in self._stops.values():
                 flag.set()
             running = self._running
-        self.engine.cancel()
         if running is not None and running is not self.engine:
             running.cancel()
+
+    def cancel_all(self) -> None:
+        """Stop everything, server requests too (on quit)."""
+        self.cancel()
+        with self._stops_lock:
+            serving = self._serving
+        if serving is not None:
+            serving.cancel()
+        self.engine.cancel()
+
+    @property
+    def server_jobs(self) -> int:
+        """Server requests queued for this thread or running on it."""
+        with self._stops_lock:
+            return self._server_jobs
+
+    def server_job_queued(self) -> None:
+        with self._stops_lock:
+            self._server_jobs += 1
 
     def cancel_load(self) -> None:
         self.engine.cancel_load()
@@ -149,8 +180,22 @@ class GenerationWorker(QObject):
             self.tokens_counted.emit(key, count)
 
     @Slot(object)
+    def serve(self, job: Job) -> None:
+        """Answer an API server request with the loaded model (`Job.run` tells the client)."""
+        with self._stops_lock:
+            self._serving = job
+        try:
+            with reporting_bugs():
+                job.run(self.engine)
+        finally:
+            with self._stops_lock:
+                self._serving = None
+                self._server_jobs -= 1
+
+    @Slot(object)
     def generate(self, request: GenerateRequest) -> None:
         """Answer with the request's engine: the local model, or a remote server."""
+        self.started.emit(request.id)
         with self._stops_lock:
             engine = (self.engine if request.engine.is_local
                       else self._remotes.get(request.engine))
@@ -214,13 +259,15 @@ class GenerationWorker(QObject):
 class GenerationThread(QObject):
     """Owns the worker's QThread and the queued signals that carry requests to it.
 
-    Signals (internal, GUI thread → worker): _load, _generate, _unload, _count.
+    Signals (internal, → worker): _load, _generate, _unload, _count, _serve (the last from any
+    thread).
     """
 
     _load = Signal(object)
     _generate = Signal(object)
     _unload = Signal()
     _count = Signal(str, str)
+    _serve = Signal(object)
 
     def __init__(self, worker: GenerationWorker | None = None) -> None:
         super().__init__()
@@ -232,6 +279,7 @@ class GenerationThread(QObject):
         self._generate.connect(self.worker.generate)
         self._unload.connect(self.worker.unload)
         self._count.connect(self.worker.count_tokens)
+        self._serve.connect(self.worker.serve)
         self.worker_thread.start()
 
     def load(self, request: LoadRequest) -> None:
@@ -249,13 +297,18 @@ class GenerationThread(QObject):
         comes as the worker's `tokens_counted(key, count)`."""
         self._count.emit(key, text)
 
+    def serve(self, job: Job) -> None:
+        """Run an API server job after what is queued (`EngineQueue`'s dispatch; any thread)."""
+        self.worker.server_job_queued()
+        self._serve.emit(job)
+
     def stop(self) -> None:
         """Stop the running generation within one token."""
         self.worker.cancel()
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         """Cancel everything, free the model on its thread, and join. True if it ended in time."""
-        self.worker.cancel()
+        self.worker.cancel_all()
         self.worker.cancel_load()
         self._unload.emit()
         self.worker_thread.quit()

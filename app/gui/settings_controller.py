@@ -1,6 +1,7 @@
 """Opens the Settings dialog and applies what it returns: save, theme, a reload when the model's
-memory layout (context, KV cache, offload, threads, RPC workers) changed, and the server
-connections (tested off the GUI thread by `ConnectionTester`)."""
+memory layout (context, KV cache, offload, threads, RPC workers) changed, the server
+connections (tested off the GUI thread by `ConnectionTester`), and the API server (started or
+stopped by the app controller's `ServerController`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.gui.connection_tester import ConnectionTester
 from backend.engine import rpc
 from backend.engine.offload import PlanOptions, plan_offload
 from backend.engine.snapshot_store import GiB, disk_cap_for
+from backend.serve.api_server import lan_address
 from backend.settings import Settings
 from ui.settings.settings_dialog import Estimate, PlanEstimate, SettingsDialog
 
@@ -36,7 +38,7 @@ def open_settings_dialog(controller: AppController) -> SettingsDialog:
     automatic = disk_cap_for(controller.paths.kv_snapshots, None) / GiB
     dialog = SettingsDialog(controller.settings, n_moe_layers=n_moe, estimate=estimate,
                             connections=controller.connections,
-                            rpc_supported=rpc.supported(),
+                            rpc_supported=rpc.supported(), lan_address=lan_address(),
                             cache_usage=controller.snapshots.usage,
                             automatic_cache_gib=automatic, parent=controller.window)
     dialog.cache_clear_requested.connect(controller.clear_snapshots)

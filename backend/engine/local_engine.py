@@ -275,7 +275,7 @@ class LocalEngine:
                 "This conversation is {tokens:,} tokens long, more than the "
                 "{n_ctx:,}-token context the model was loaded with. Start a new "
                 "conversation, or raise the context length in Settings.",
-            ).format(tokens=len(tokens), n_ctx=n_ctx))
+            ).format(tokens=len(tokens), n_ctx=n_ctx), tokens=len(tokens), n_ctx=n_ctx)
         cached = self._reuse_prefix(native, tokens, conversation)
         checkpoint = self._checkpoint_at(tokens, cached)
         native.set_abortable(True)

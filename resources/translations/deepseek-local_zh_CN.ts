@@ -286,6 +286,10 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>消息超出了模型的上下文长度。请移除一个文件，或只保留它的前一部分。</translation>
     </message>
     <message>
+        <source>Waiting for the server&apos;s request…</source>
+        <translation>正在等待服务器请求完成…</translation>
+    </message>
+    <message>
         <source>{tps:.1f} tok/s · {ttft:.2f} s to first token · {tokens} tokens</source>
         <translation>{tps:.1f} token/s · 首 token 延迟 {ttft:.2f} 秒 · {tokens} 个 token</translation>
     </message>
@@ -2135,6 +2139,154 @@ Keep only its first part (about {2:,} tokens)?</source>
     </message>
 </context>
 <context>
+    <name>Server</name>
+    <message>
+        <source>The port must be a number from 1 to 65535, not {port}.</source>
+        <translation>端口必须是 1 到 65535 之间的数字，而不是 {port}。</translation>
+    </message>
+    <message>
+        <source>Serving other devices ({host}) needs an API key, or anyone on the network could use this computer&apos;s model. Set a key, or serve this computer only (127.0.0.1).</source>
+        <translation>为其他设备提供服务（{host}）需要 API 密钥，否则网络上的任何人都能使用这台电脑的模型。请设置密钥，或只为本机提供服务（127.0.0.1）。</translation>
+    </message>
+    <message>
+        <source>The number of waiting requests cannot be negative ({n}).</source>
+        <translation>等待中的请求数不能为负数（{n}）。</translation>
+    </message>
+    <message>
+        <source>Cannot serve on {host}: the address is unknown ({reason}).</source>
+        <translation>无法在 {host} 上提供服务：地址无法识别（{reason}）。</translation>
+    </message>
+    <message>
+        <source>Port {port} on {host} is already in use by another program. Choose another port, or stop that program.</source>
+        <translation>{host} 上的端口 {port} 已被其他程序占用。请换一个端口，或停止那个程序。</translation>
+    </message>
+    <message>
+        <source>Cannot serve on {host}:{port}: {reason}.</source>
+        <translation>无法在 {host}:{port} 上提供服务：{reason}。</translation>
+    </message>
+</context>
+<context>
+    <name>ServerController</name>
+    <message>
+        <source>API server not started</source>
+        <translation>API 服务未启动</translation>
+    </message>
+    <message>
+        <source>Other devices on the network: {0}</source>
+        <translation>网络上的其他设备：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ServerPage</name>
+    <message>
+        <source>Other programs (your editor&apos;s assistant such as Continue, Cline or Zed, Open WebUI, your scripts) can use the model loaded in this window through an OpenAI-compatible API, with its reasoning in reasoning_content.</source>
+        <translation>其他程序（编辑器中的助手，如 Continue、Cline 或 Zed，以及 Open WebUI、你的脚本）可以通过兼容 OpenAI 的 API 使用本窗口加载的模型，思考过程放在 reasoning_content 中。</translation>
+    </message>
+    <message>
+        <source>Serve the loaded model to other programs</source>
+        <translation>向其他程序提供已加载的模型</translation>
+    </message>
+    <message>
+        <source>none: any program on this computer may use it</source>
+        <translation>不设置：本机上的任何程序都可以使用</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Allow other devices on my network</source>
+        <translation>允许我网络中的其他设备访问</translation>
+    </message>
+    <message>
+        <source>http://localhost:3000</source>
+        <translation>http://localhost:3000</translation>
+    </message>
+    <message>
+        <source>Web pages (origins) allowed to call the API from a browser, separated by commas. Empty: none; programs that are not web pages are not affected.</source>
+        <translation>允许在浏览器中调用此 API 的网页（源），用逗号分隔。留空：不允许任何网页；非网页程序不受影响。</translation>
+    </message>
+    <message>
+        <source>Requests are answered one at a time by the model loaded in this window, in turn with your own chats (which then say they wait for the server&apos;s request); up to {0} more wait, further ones get HTTP 429. A program that disconnects stops its answer. Server chats are not saved as conversations.</source>
+        <translation>请求由本窗口加载的模型逐个回答，与你自己的对话轮流进行（此时你的对话会显示正在等待服务器请求）；最多还有 {0} 个请求可以排队，再多的会收到 HTTP 429。断开连接的程序，其回答会随即停止。服务器对话不会保存为对话记录。</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Allowed web pages</source>
+        <translation>允许的网页</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Listens on every network interface, so phones and other computers can use the model; every request must carry the API key.</source>
+        <translation>在所有网络接口上监听，手机和其他电脑都可以使用该模型；每个请求都必须携带 API 密钥。</translation>
+    </message>
+    <message>
+        <source>Set an API key first: without one, anyone on the network could use this computer&apos;s model.</source>
+        <translation>请先设置 API 密钥：没有密钥，网络上的任何人都能使用这台电脑的模型。</translation>
+    </message>
+    <message>
+        <source>this computer&apos;s address</source>
+        <translation>本机地址</translation>
+    </message>
+    <message>
+        <source>Other devices: http://{0}:{1}/v1</source>
+        <translation>其他设备：http://{0}:{1}/v1</translation>
+    </message>
+</context>
+<context>
+    <name>ServerStatus</name>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the server&apos;s address</source>
+        <translation>复制服务地址</translation>
+    </message>
+    <message>
+        <source>API: {0}</source>
+        <translation>API：{0}</translation>
+    </message>
+    <message>
+        <source>Other programs can use the loaded model at this OpenAI-compatible address</source>
+        <translation>其他程序可以通过这个兼容 OpenAI 的地址使用已加载的模型</translation>
+    </message>
+    <message>
+        <source>API server off</source>
+        <translation>API 服务已关闭</translation>
+    </message>
+    <message>
+        <source>Serving a request…</source>
+        <translation>正在处理请求…</translation>
+    </message>
+    <message>
+        <source>Serving a request… ({0} waiting)</source>
+        <translation>正在处理请求…（{0} 个等待中）</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+</context>
+<context>
     <name>Settings</name>
     <message>
         <source>Invalid setting {name}: {error}.</source>
@@ -2183,6 +2335,14 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>{value} GiB is outside 0.5–4096</source>
         <translation>{value} GiB 超出 0.5–4096 的范围</translation>
+    </message>
+    <message>
+        <source>expected a list of web origins, got {value!r}</source>
+        <translation>应为网页源列表，实际为 {value!r}</translation>
+    </message>
+    <message>
+        <source>{origin!r} is not a web origin such as http://localhost:3000</source>
+        <translation>{origin!r} 不是网页源（例如 http://localhost:3000）</translation>
     </message>
     <message>
         <source>{value!r} is not one of {allowed}</source>
@@ -2234,6 +2394,10 @@ Keep only its first part (about {2:,} tokens)?</source>
     <message>
         <source>Servers</source>
         <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>API 服务</translation>
     </message>
     <message>
         <source>App</source>

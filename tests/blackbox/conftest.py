@@ -37,6 +37,6 @@ def answering_model(tiny_model: Callable[..., Path]) -> Callable[[str, str], Pat
 
     def make(file_name: str, name: str) -> Path:
         return tiny_model(file_name, name=name, chat_template=templates.DEEPSEEK_R1,
-                          bigram=bigram_chain("\n", f"{REASONING}</think>{ANSWER}"))
+                          bigrams=bigram_chain("\n", f"{REASONING}</think>{ANSWER}"))
 
     return make

@@ -61,6 +61,8 @@ LATIN_ALLOWED = {
     "English", "Ctrl", "Shift", "Enter", "Esc", "vLLM", "SGLang", "RPC", "hf", "Q4_K_M",
     "Top", "top", "Min", "min", "rpc", "server",  # sampling terms, llama.cpp's rpc-server
     "docx",  # the file format attachments accept
+    # Programs the API server is for, and its field name (Settings → Server).
+    "OpenAI", "Continue", "Cline", "Zed", "Open", "WebUI", "reasoning_content",
 }
 
 

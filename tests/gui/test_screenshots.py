@@ -171,3 +171,31 @@ def test_settings_dialog(qtbot: QtBot, out_dir: Path) -> None:
     dialog.show()
     assert "experts of 54 layers in RAM" in dialog.estimate_label.text()
     grab(dialog, out_dir / "settings.png", qtbot)
+
+
+SHORT_ANSWER = """Use **`sorted()`** with `operator.itemgetter`:
+
+```python
+by_age = sorted(people, key=itemgetter("age"))
+```"""
+
+
+def test_serving_other_tools(qtbot: QtBot, app_with, r1_model: Path, out_dir: Path) -> None:
+    dialog = SettingsDialog(Settings(server_enabled=True, server_port=8080,
+                                     server_api_key="sk-" + "5e" * 24, server_lan=True),
+                            lan_address="192.168.1.20")
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentWidget(dialog.server_page)
+    dialog.show()
+    grab(dialog, out_dir / "settings-server.png", qtbot)
+
+    short = (f"root ::= {gbnf('The user wants dictionaries sorted by one key: sorted() with '
+                                   'operator.itemgetter does it.')} {gbnf('</think>')} "
+             f"{gbnf(chr(10) * 2 + SHORT_ANSWER)}")
+    app = app_with(r1_model, short)
+    app.window.composer.set_deep_thinking(True)
+    ask(qtbot, app, "How do I sort a list of dicts by a key in Python?")
+    # What the status bar shows while the API server answers another program.
+    app.window.server_status.show_running("http://127.0.0.1:8080/v1")
+    app.window.server_status.set_activity(1)
+    grab(app.window, out_dir / "server-status.png", qtbot)

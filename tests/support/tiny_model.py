@@ -5,6 +5,12 @@ layers, then MoE layers with routed experts, one shared expert and sigmoid gatin
 expert bias; a byte-level BPE vocabulary with DeepSeek's special tokens; and a chat template.
 A few hundred KB by default, written in well under a second; `bench_spec()` makes a
 few-hundred-MB one for benchmarks. Never commit what this writes.
+
+A *scripted* model (`bigrams`) writes a known text at any temperature: every layer's output
+projections are zero, so the last hidden state is the current token's embedding, and the output
+head is a bigram table that continues each scripted token with the next one (`script()` builds
+one: "WHY" as reasoning, then "BLUE" as the answer; `endless()` never stops). It runs through
+the real llama.cpp like any other, with no grammar, so a whole `serve` process can be tested.
 """
 
 from __future__ import annotations
@@ -64,9 +70,34 @@ class TinyModelSpec:
     seed: int = 0
     split_max_tensors: int = 0  # >0 writes NAME-0000i-of-0000N.gguf parts
     extra_metadata: tuple[tuple[str, str], ...] = ()
-    # A deterministic model: each token of this chain is always followed by the next one, at
-    # any temperature (see `bigram_chain`). Empty: random weights.
-    bigram: tuple[str, ...] = ()
+    # A scripted model: (token, next token) pairs by vocabulary text ("Ċ" is a newline); after
+    # a pair's first token the model always writes its second, at any temperature. See
+    # `script()`, `endless()`, `bigram_chain()`. Empty: random weights.
+    bigrams: tuple[tuple[str, str], ...] = ()
+
+
+# The tokens that end a rendered prompt: R1's "<think>\n", V3.1's "<think>" (thinking) or
+# "</think>" (not), V3's assistant marker.
+_PROMPT_ENDS = ("Ċ", THINK)
+
+
+def script(reasoning: str = "WHY", answer: str = "BLUE") -> tuple[tuple[str, str], ...]:
+    """Bigrams for a model that reasons `reasoning`, closes the block, answers `answer`, then
+    stops. Each character must be a printable ASCII byte token and appear only once in all."""
+    chain = [*reasoning, END_THINK, *answer, EOS]
+    if len(set(chain)) != len(chain):
+        raise ValueError(f"a scripted token repeats in {chain}")
+    pairs = [(start, chain[0]) for start in _PROMPT_ENDS]
+    pairs.append((ASSISTANT, answer[0]))  # V3: no think block, the answer at once
+    pairs += list(itertools.pairwise(chain))
+    return tuple(pairs)
+
+
+def endless(text: str = "ab") -> tuple[tuple[str, str], ...]:
+    """Bigrams for a model that writes `text` over and over and never stops by itself."""
+    cycle = [*text]
+    pairs = [(start, cycle[0]) for start in (*_PROMPT_ENDS, ASSISTANT, END_THINK)]
+    return (*pairs, *itertools.pairwise([*cycle, cycle[0]]))
 
 
 def bench_spec(**changes: object) -> TinyModelSpec:
@@ -79,24 +110,33 @@ def bench_spec(**changes: object) -> TinyModelSpec:
     return replace(spec, **changes)  # type: ignore[arg-type]
 
 
-def bigram_chain(prompt_end: str, output: str) -> tuple[str, ...]:
-    """The `TinyModelSpec.bigram` chain of a model that answers every prompt ending with the
-    token `prompt_end` (e.g. "\\n" after R1's "<think>\\n") with `output`, then stops.
+def bigram_chain(prompt_end: str, output: str) -> tuple[tuple[str, str], ...]:
+    """`TinyModelSpec.bigrams` for a model that answers every prompt ending with `prompt_end`
+    (e.g. "\\n" after R1's "<think>\\n") with `output`, then stops.
 
     `output` is written one byte token at a time, except for special tokens (`</think>`); no
     token may appear twice in the chain (a bigram model knows only the previous token).
     """
-    chain = [prompt_end]
+    table = _bytes_to_unicode()
+
+    def token(piece: str) -> str:
+        if piece in _special_tokens():
+            return piece
+        encoded = piece.encode()
+        if len(encoded) != 1:
+            raise ValueError(f"{piece!r} is neither a special token nor a single byte")
+        return table[encoded[0]]
+
+    pieces = [prompt_end]
     rest = output
     while rest:
         special = next((t for t in _special_tokens() if rest.startswith(t)), None)
-        piece = special or rest[0]
-        chain.append(piece)
-        rest = rest[len(piece):]
-    chain.append(EOS)
+        pieces.append(special or rest[0])
+        rest = rest[len(pieces[-1]):]
+    chain = [*map(token, pieces), EOS]
     if len(set(chain)) != len(chain):
         raise ValueError(f"a token repeats in {chain!r}: a bigram model cannot write that")
-    return tuple(chain)
+    return tuple(itertools.pairwise(chain))
 
 
 def write_tiny_model(path: Path, spec: TinyModelSpec = TinyModelSpec()) -> Path:
@@ -212,6 +252,11 @@ def _vocab_size(s: TinyModelSpec) -> int:
     return 256 + len(_learn_merges(s.n_merges)) + len(_special_tokens())
 
 
+def _token_texts(s: TinyModelSpec) -> list[str]:
+    merges = _learn_merges(s.n_merges)
+    return list(_bytes_to_unicode().values()) + [a + b for a, b in merges] + _special_tokens()
+
+
 def _write_vocab(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
     byte_tokens = list(_bytes_to_unicode().values())
     merges = _learn_merges(s.n_merges)
@@ -243,7 +288,7 @@ def tensor_shapes(s: TinyModelSpec) -> Iterator[tuple[str, tuple[int, ...], str]
     """(name, ggml shape, kind) of every tensor: kind is matrix, norm, bias, router, expert, or
     zero (the output projections of a bigram model, which must add nothing)."""
     n_embd, n_head, n_vocab = s.n_embd, s.n_head, _vocab_size(s)
-    silent = "zero" if s.bigram else "matrix"
+    silent = "zero" if s.bigrams else "matrix"
     yield "token_embd.weight", (n_embd, n_vocab), "matrix"
     yield "output_norm.weight", (n_embd,), "norm"
     yield "output.weight", (n_embd, n_vocab), "matrix"
@@ -273,7 +318,7 @@ def tensor_shapes(s: TinyModelSpec) -> Iterator[tuple[str, tuple[int, ...], str]
         yield p + "ffn_gate_exps.weight", (n_embd, s.n_ff_exp, s.n_expert), "expert"
         yield p + "ffn_up_exps.weight", (n_embd, s.n_ff_exp, s.n_expert), "expert"
         yield (p + "ffn_down_exps.weight", (s.n_ff_exp, n_embd, s.n_expert),
-               "zero" if s.bigram else "expert")
+               "zero" if s.bigrams else "expert")
         yield p + "ffn_gate_shexp.weight", (n_embd, s.n_ff_exp), "matrix"
         yield p + "ffn_up_shexp.weight", (n_embd, s.n_ff_exp), "matrix"
         yield p + "ffn_down_shexp.weight", (s.n_ff_exp, n_embd), silent
@@ -282,21 +327,10 @@ def tensor_shapes(s: TinyModelSpec) -> Iterator[tuple[str, tuple[int, ...], str]
 def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
     rng = np.random.default_rng(s.seed)
     expert_type = s.expert_type or s.weight_type
-    if s.bigram:
-        # Every attention and FFN output projection is zero, so the hidden state stays the
-        # current token's embedding; the output head then scores only the chain's next token.
-        embeddings = rng.standard_normal((_vocab_size(s), s.n_embd)).astype(np.float32)
-        special = {
-            "token_embd.weight": embeddings.astype(np.float16),
-            "output.weight": _bigram_head(s, embeddings).astype(np.float16),
-        }
-    else:
-        special = {}
+    scripted = bool(s.bigrams)
+    embeddings: np.ndarray | None = None
     for name, ggml_shape, kind in tensor_shapes(s):
         numpy_shape = tuple(reversed(ggml_shape))
-        if name in special:
-            w.add_tensor(name, special[name])
-            continue
         if kind == "norm":
             w.add_tensor(name, np.ones(numpy_shape, dtype=np.float32))
             continue
@@ -308,6 +342,11 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             continue
         scale = 1.0 / np.sqrt(ggml_shape[0])
         data = (rng.standard_normal(numpy_shape) * scale).astype(np.float32)
+        if scripted and name == "token_embd.weight":
+            embeddings = data
+        elif scripted and name == "output.weight":
+            assert embeddings is not None
+            data = _bigram_head(s, embeddings, data)
         qtype = expert_type if kind == "expert" else s.weight_type
         if kind == "router":
             qtype = gguf.GGMLQuantizationType.F32
@@ -319,30 +358,17 @@ def _write_tensors(w: gguf.GGUFWriter, s: TinyModelSpec) -> None:
             w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
 
 
-def _token_ids(s: TinyModelSpec) -> dict[str, int]:
-    byte_tokens = list(_bytes_to_unicode().values())
-    tokens = byte_tokens + [a + b for a, b in _learn_merges(s.n_merges)] + _special_tokens()
-    return {token: index for index, token in enumerate(tokens)}
+def _bigram_head(s: TinyModelSpec, embeddings: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """An output head whose logits for token `prev` peak at its scripted successor.
 
-
-def _bigram_head(s: TinyModelSpec, embeddings: np.ndarray) -> np.ndarray:
-    """The output head of a bigram model: the row of each chain token's successor points along
-    the token's embedding, so after RMS norm its logit is ~8x any other (cosines of random
-    64-dimensional vectors stay small)."""
-    ids = _token_ids(s)
-    table = _bytes_to_unicode()
-
-    def token_id(text: str) -> int:
-        if text in ids and text in _special_tokens():
-            return ids[text]
-        encoded = text.encode()
-        if len(encoded) != 1:
-            raise ValueError(f"{text!r} is neither a special token nor a single byte")
-        return ids[table[encoded[0]]]
-
-    head = np.zeros_like(embeddings)
-    chain = [token_id(t) for t in s.bigram]
-    for previous, following in itertools.pairwise(chain):
-        direction = embeddings[previous] / np.linalg.norm(embeddings[previous])
-        head[following] += 12.0 * direction
-    return head
+    With silent layers the final hidden state is RMSNorm(embedding of prev) (norm weights 1);
+    each successor's row gets that state's direction, scaled for a logit of 60 against random
+    rows near 0, so sampling picks it at any temperature.
+    """
+    index = {text: i for i, text in enumerate(_token_texts(s))}
+    head = noise * 0.1
+    for prev, following in s.bigrams:
+        x = embeddings[index[prev]].astype(np.float16).astype(np.float32)
+        x = x / np.sqrt(np.mean(x * x) + 1e-6)
+        head[index[following]] += 60.0 * x / float(x @ x)
+    return head.astype(np.float32)

@@ -29,6 +29,7 @@ from backend.settings import (
 )
 
 TOKEN = "hf_SuperSecretToken123"
+SERVER_KEY = "sk-ServerSecretKey456"
 CUSTOM = Settings(
     n_ctx=32768, kv_type="q8_0",
     sampling={ModelFamily.R1: Sampling(temperature=0.5, top_p=0.9, top_k=40, min_p=0.05,
@@ -38,6 +39,8 @@ CUSTOM = Settings(
     hf_token=TOKEN, theme=Theme.DARK, language=Language.CHINESE,
     last_model="/models/DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf",
     system_prompt="You are a careful assistant.\n用中文回答。",
+    server_enabled=True, server_port=8123, server_api_key=SERVER_KEY, server_lan=True,
+    server_cors_origins=("http://localhost:3000",),
 )
 
 
@@ -61,6 +64,8 @@ def test_defaults() -> None:
         "last_model": None,
         "welcome_shown": False, "rpc_servers": (), "kv_snapshots": True, "kv_snapshot_gib": None,
         "system_prompt": "",
+        "server_enabled": False, "server_port": 8080, "server_api_key": None,
+        "server_lan": False, "server_cors_origins": (),
     }
 
 
@@ -81,6 +86,11 @@ def test_defaults() -> None:
     ({"download_dir": " "}, "Invalid setting download_dir: expected a non-empty text, got ' '."),
     ({"hf_token": 123}, "Invalid setting hf_token: expected a text."),
     ({"system_prompt": None}, "Invalid setting system_prompt: expected a text, got None."),
+    ({"server_port": 0}, "Invalid setting server_port: 0 is outside 1–65535."),
+    ({"server_api_key": 5}, "Invalid setting server_api_key: expected a text."),
+    ({"server_cors_origins": ["localhost:3000"]},
+     "Invalid setting server_cors_origins: 'localhost:3000' is not a web origin such as "
+     "http://localhost:3000."),
     ({"sampling": {"deepseek-r1": {"temperature": 9.0}}},
      "Invalid setting sampling: temperature 9.0 is outside 0.0–5.0."),
     ({"sampling": {"gpt": Sampling()}},
@@ -126,14 +136,16 @@ def test_the_token_never_shows_in_repr_str_or_logs(caplog: pytest.LogCaptureFixt
     caplog.set_level(logging.INFO)
     logging.getLogger("test").info("settings: %s / %r", CUSTOM, CUSTOM)
     for text in (repr(CUSTOM), str(CUSTOM), f"{CUSTOM}", caplog.text):
-        assert TOKEN not in text
-    assert "hf_token='***'" in repr(CUSTOM)
+        assert TOKEN not in text and SERVER_KEY not in text
+    assert "hf_token='***'" in repr(CUSTOM) and "server_api_key='***'" in repr(CUSTOM)
     assert "hf_token=None" in repr(Settings())
     assert repr(Settings()) == (
         "Settings(n_ctx=8192, kv_type='f16', sampling={}, cpu_moe_layers=None, n_threads=None, "
         "reasoning_expanded=False, models_dirs=(), download_dir=None, hf_token=None, "
         "theme=<Theme.SYSTEM: 'system'>, language=<Language.SYSTEM: 'system'>, last_model=None, welcome_shown=False, "
-        "rpc_servers=(), kv_snapshots=True, kv_snapshot_gib=None, system_prompt='')"
+        "rpc_servers=(), kv_snapshots=True, kv_snapshot_gib=None, system_prompt='', "
+        "server_enabled=False, server_port=8080, server_api_key=None, "
+        "server_lan=False, server_cors_origins=())"
     )
 
 
@@ -178,7 +190,14 @@ def test_saved_settings_round_trip_in_a_readable_file(path: Path) -> None:
   "rpc_servers": [],
   "kv_snapshots": true,
   "kv_snapshot_gib": null,
-  "system_prompt": "You are a careful assistant.\\n用中文回答。"
+  "system_prompt": "You are a careful assistant.\\n用中文回答。",
+  "server_enabled": true,
+  "server_port": 8123,
+  "server_api_key": "sk-ServerSecretKey456",
+  "server_lan": true,
+  "server_cors_origins": [
+    "http://localhost:3000"
+  ]
 }
 """
 
@@ -300,6 +319,11 @@ _names = st.text(min_size=1, max_size=12).filter(str.strip)
     download_dir=st.none() | _names, hf_token=st.none() | _names.map(str.strip),
     theme=st.sampled_from(list(Theme)), language=st.sampled_from(list(Language)),
     last_model=st.none() | _names, system_prompt=st.text(max_size=40),
+    server_enabled=st.booleans(),
+    server_port=st.integers(1, 65535), server_api_key=st.none() | _names.map(str.strip),
+    server_lan=st.booleans(),
+    server_cors_origins=st.lists(st.sampled_from(["http://localhost:3000", "https://a.b", "*"]),
+                                 max_size=2).map(tuple),
 ))
 def test_any_valid_settings_round_trip(path: Path, settings: Settings) -> None:
     save_settings(settings, path)

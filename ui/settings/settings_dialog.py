@@ -1,6 +1,7 @@
 """The Settings dialog: context, the default system prompt, sampling per model family, offload, threads, llama.cpp RPC workers
 (only when the installed llama.cpp has RPC), reasoning panel, models folder, Hugging Face token,
-theme and language, and the remote servers (`ConnectionsPage`).
+theme and language, the remote servers (`ConnectionsPage`) and the local API server
+(`ServerPage`).
 
 It edits a `Settings` value and hands back a new one; applying it is the app's job. The offload
 estimate is a callable from the app, so moving the slider re-plans live without the dialog
@@ -45,6 +46,7 @@ from backend.errors import InvalidOptionError
 from backend.remote.connections import Connection
 from backend.settings import Language, Settings, Theme
 from ui.settings.connections_page import ConnectionsPage
+from ui.settings.server_page import ServerPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,8 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, *, n_moe_layers: int = 0,
                  estimate: Estimate | None = None, connections: Sequence[Connection] = (),
                  rpc_supported: bool = False, cache_usage: Callable[[], int] | None = None,
-                 automatic_cache_gib: float = 0.0, parent: QWidget | None = None) -> None:
+                 automatic_cache_gib: float = 0.0, lan_address: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._cache_usage = cache_usage
         self._automatic_cache_gib = automatic_cache_gib
@@ -96,6 +99,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._sampling_tab(), self.tr("Sampling"))
         self.connections_page = ConnectionsPage(connections, self)
         tabs.addTab(self.connections_page, self.tr("Servers"))
+        self.server_page = ServerPage(settings, lan_address=lan_address, parent=self)
+        tabs.addTab(self.server_page, self.tr("Server"))
         tabs.addTab(self._app_tab(), self.tr("App"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -357,6 +362,7 @@ class SettingsDialog(QDialog):
             kv_snapshot_gib=max(0.5, gib) if (gib := self.kv_snapshot_gib.value()) > 0 else None,
             system_prompt=self.system_prompt.toPlainText(),
         )
+        s = self.server_page.apply_to(s)
         for family in _FAMILIES:
             custom = self._sampling.get(family)
             s = s.with_sampling(family, custom if custom != default_sampling(family) else None)

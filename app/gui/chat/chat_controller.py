@@ -56,6 +56,8 @@ class _Streaming:
     content: str = ""
     thinking_seconds: float | None = None
     last_saved: float = field(default_factory=time.monotonic)
+    thinking: bool = False
+    waiting: bool = False  # queued behind an API server request
 
 
 class ChatController(QObject):
@@ -99,6 +101,7 @@ class ChatController(QObject):
         window.new_chat_action.triggered.connect(self._on_sidebar_new_requested)
         window.export_action.triggered.connect(self._on_window_export_triggered)
         worker = generation.worker
+        worker.started.connect(self._on_worker_started)
         worker.reasoning.connect(self._on_worker_reasoning)
         worker.answer.connect(self._on_worker_answer)
         worker.finished.connect(self._on_worker_finished)
@@ -266,8 +269,15 @@ class ChatController(QObject):
         else:
             self.window.chat_view.replace_from(version_of, [_view(assistant)])
         self.window.show_chat(True)
-        self.streaming = _Streaming(assistant.id, conversation_id, time.monotonic())
-        if thinking:
+        # The model answers one request at a time: behind an API server request, this answer
+        # waits, and says so until the worker starts it.
+        waiting = self.generation.worker.server_jobs > 0
+        self.streaming = _Streaming(assistant.id, conversation_id, time.monotonic(),
+                                    thinking=thinking, waiting=waiting)
+        if waiting:
+            self.window.chat_view.set_waiting(assistant.id,
+                                              self.tr("Waiting for the server's request…"))
+        elif thinking:
             self.window.chat_view.begin_reasoning(assistant.id)
         effort = self.models.reasoning_effort(self.window.composer.reasoning_effort(), thinking)
         request = ChatRequest(messages=history, deep_thinking=thinking,
@@ -358,6 +368,17 @@ class ChatController(QObject):
             _view(m) for m in self.store.messages(self.conversation_id) if m.position >= position])
 
     # -- streaming --------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_worker_started(self, message_id: str) -> None:
+        s = self._current(message_id)
+        if s is None or not s.waiting:
+            return
+        s.waiting = False
+        s.started = time.monotonic()  # the thinking time counts from here
+        self.window.chat_view.set_waiting(message_id, "")
+        if s.thinking:
+            self.window.chat_view.begin_reasoning(message_id)
 
     @Slot(str, str)
     def _on_worker_reasoning(self, message_id: str, text: str) -> None:
