@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from backend.chat.attachments import estimate_tokens, message_budget
-from ui.attachment_chips import AttachmentTray
+from ui.chat.attachment_chips import AttachmentTray
 from ui.growing_text import GrowingTextEdit
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.chat_view import ChatView
+from ui.chat.chat_view import ChatView
 from ui.composer import Composer
 from ui.conversation_header import ConversationHeader
 from ui.conversation_list import ConversationList

@@ -29,8 +29,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
-from ui.chat_view import ChatView
-from ui.view_models import MessageState, MessageView
+from ui.chat.chat_view import ChatView
+from ui.chat.view_models import MessageState, MessageView
 
 BATCH_S = 0.033
 TICK_MS = 5

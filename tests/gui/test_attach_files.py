@@ -19,7 +19,7 @@ from tests.gui.conftest import MakeApp
 from tests.gui.test_app import RecordingEngine
 from tests.support.documents import write_pdf
 from tests.support.gui import SCRIPT, send
-from ui.attachment_chips import AttachmentChip
+from ui.chat.attachment_chips import AttachmentChip
 
 
 @pytest.fixture

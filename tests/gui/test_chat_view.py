@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from backend.chat.messages import MessageState
 from tests.support.gui import FakeClock, anchor_point
-from ui.chat_view import BUILT_MESSAGES, ChatView
-from ui.reasoning_panel import format_duration
-from ui.view_models import MessageView
+from ui.chat.chat_view import BUILT_MESSAGES, ChatView
+from ui.chat.reasoning_panel import format_duration
+from ui.chat.view_models import MessageView
 
 pytestmark = pytest.mark.gui
 

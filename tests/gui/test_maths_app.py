@@ -17,8 +17,8 @@ from backend.settings import Language, Settings, save_settings
 from tests.gui.conftest import MakeApp
 from tests.gui.test_maths_view import images
 from tests.gui.test_screenshots import gbnf, grab
+from ui.chat.message_widget import MessageWidget
 from ui.markdown.formulas import formulas
-from ui.message_widget import MessageWidget
 
 REASONING = (r"We need the roots of $x^2 - 5x + 6 = 0$. Here $a = 1$, $b = -5$, $c = 6$, so the "
              r"discriminant is $b^2 - 4ac = 25 - 24 = 1 > 0$: two real roots.")

@@ -15,12 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.gui import block_signature
 from tests.support.maths_corpus import answers
+from ui.chat.reasoning_panel import ReasoningPanel
 from ui.markdown import formulas
 from ui.markdown.copy_text import OBJECT_REPLACEMENT
 from ui.markdown.formulas import MISSING, FormulaKey, Formulas, Looked
 from ui.markdown.markdown_view import MarkdownView
 from ui.markdown.render import MATH_SCHEME, FormulaRef
-from ui.reasoning_panel import ReasoningPanel
 
 pytestmark = pytest.mark.gui
 

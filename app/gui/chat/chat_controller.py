@@ -36,9 +36,9 @@ from backend.store.conversations import (
     StoredMessage,
     title_from_first_message,
 )
+from ui.chat.view_models import MessageView
 from ui.conversation_list import ConversationItem
 from ui.main_window import MainWindow
-from ui.view_models import MessageView
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
-from ui.chat_view import ChatView
+from ui.chat.chat_view import ChatView
 
 MIN_INTERVAL_MS = 100
 MAX_INTERVAL_MS = 400

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
 
 from backend.chat.messages import MessageState
 from backend.chat.tool_calls import ToolCall, split_tool_blocks
-from ui.attachment_chips import attachment_row
+from ui.chat.attachment_chips import attachment_row
+from ui.chat.message_editor import MessageEditor
+from ui.chat.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
+from ui.chat.tool_call_panel import ToolCallPanel
+from ui.chat.version_switcher import VersionSwitcher
+from ui.chat.view_models import MessageView
 from ui.markdown.markdown_view import MarkdownView
-from ui.message_editor import MessageEditor
-from ui.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
-from ui.tool_call_panel import ToolCallPanel
-from ui.version_switcher import VersionSwitcher
-from ui.view_models import MessageView
 
 Clock = Callable[[], float]
 BUBBLE_SHARE = 0.8  # the widest a user's bubble gets, as a share of the column

@@ -17,9 +17,9 @@ from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from backend.chat.messages import MessageState
-from ui.message_widget import MessageWidget
+from ui.chat.message_widget import MessageWidget
+from ui.chat.view_models import MessageView
 from ui.theme import tones
-from ui.view_models import MessageView
 
 log = logging.getLogger(__name__)
 
