@@ -102,7 +102,7 @@ class Settings:
     # Sent first in every conversation that has no system prompt of its own ("" : none). Models
     # without a system role (R1 and its distills) get it at the start of the first message.
     system_prompt: str = ""
-    # The local OpenAI-compatible API (Settings → Server, `backend.serve`).
+    # The local OpenAI-compatible API (Settings → API server, `backend.serve`).
     server_enabled: bool = False
     server_port: int = 8080
     server_api_key: str | None = None  # secret: never shown by repr or logs

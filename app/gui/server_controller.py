@@ -1,4 +1,4 @@
-"""The API server inside the app: started and stopped from Settings → Server (and again at the
+"""The API server inside the app: started and stopped from Settings → API server (and again at the
 next launch if it was on), serving the model loaded in the window, shown in the status bar.
 
 The server (`backend.serve`, uvicorn on its own thread) never touches the engine: its requests

@@ -45,8 +45,8 @@ def missing_key() -> ApiError:
 
 
 def wrong_key() -> ApiError:
-    return ApiError(401, "Incorrect API key. Use the key set for this server (Settings → Server "
-                         "in the app, or the --api-key-env variable of 'serve').",
+    return ApiError(401, "Incorrect API key. Use the key set for this server (Settings → API "
+                         "server in the app, or the --api-key-env variable of 'serve').",
                     code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"})
 
 

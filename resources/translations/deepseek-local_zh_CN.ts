@@ -2396,7 +2396,7 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <source>Server</source>
+        <source>API server</source>
         <translation>API 服务</translation>
     </message>
     <message>

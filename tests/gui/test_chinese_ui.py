@@ -61,7 +61,7 @@ LATIN_ALLOWED = {
     "English", "Ctrl", "Shift", "Enter", "Esc", "vLLM", "SGLang", "RPC", "hf", "Q4_K_M",
     "Top", "top", "Min", "min", "rpc", "server",  # sampling terms, llama.cpp's rpc-server
     "docx",  # the file format attachments accept
-    # Programs the API server is for, and its field name (Settings → Server).
+    # Programs the API server is for, and its field name (Settings → API server).
     "OpenAI", "Continue", "Cline", "Zed", "Open", "WebUI", "reasoning_content",
 }
 

@@ -109,4 +109,4 @@ def test_settings_edit_the_default_system_prompt(qtbot: QtBot, make_app: MakeApp
     dialog.system_prompt.setPlainText("用中文回答。")
     assert dialog.value().system_prompt == "用中文回答。"
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == [
-        "Model", "Chat", "Sampling", "Servers", "App"]
+        "Model", "Chat", "Sampling", "Servers", "API server", "App"]

@@ -1,4 +1,4 @@
-"""The whole app, offscreen, serving its loaded model: Settings → Server turns the API on, the
+"""The whole app, offscreen, serving its loaded model: Settings → API server turns the API on, the
 status bar shows the URL, the `openai` client gets the window's model (and follows it when the
 window switches), and the window's own answer says it waits behind a server request."""
 

@@ -100,7 +100,7 @@ class SettingsDialog(QDialog):
         self.connections_page = ConnectionsPage(connections, self)
         tabs.addTab(self.connections_page, self.tr("Servers"))
         self.server_page = ServerPage(settings, lan_address=lan_address, parent=self)
-        tabs.addTab(self.server_page, self.tr("Server"))
+        tabs.addTab(self.server_page, self.tr("API server"))
         tabs.addTab(self._app_tab(), self.tr("App"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
