@@ -113,6 +113,36 @@ def test_the_speed_patch_changes_no_output() -> None:
     assert fast == plain
 
 
+def test_outlines_placed_by_translation_draw_the_same_pixels() -> None:
+    """Glyph outlines written once at the origin and translated paint what ziafont's own paths
+    at absolute positions paint (to the antialiasing of a rounding in the third decimal)."""
+    from ziafont.glyph import SimpleGlyph
+
+    formulas._ziamath()
+    patched = SimpleGlyph.svgpath
+
+    def images() -> list[bytes]:
+        out = []
+        for _, display, latex in corpus():
+            svg, w, h, depth = formulas._svg(latex, display, 16.0)
+            formula = formulas._paint(svg, w, h, depth, "#000000", 2.0, None)
+            assert formula is not None
+            image = formula.image
+            out.append(bytes(image.constBits())[: image.sizeInBytes()])  # type: ignore[index]
+        return out
+
+    fast = images()
+    assert 'transform="translate(' in formulas._svg("x+y", False, 16.0)[0]
+    SimpleGlyph.svgpath = ziamath_patches.original_svgpath  # type: ignore[method-assign]
+    try:
+        plain = images()
+    finally:
+        SimpleGlyph.svgpath = patched  # type: ignore[method-assign]
+    for a, b in zip(fast, plain, strict=True):
+        assert len(a) == len(b)
+        assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 40  # of 255 (seen: 26)
+
+
 def test_deeply_nested_fences_are_refused() -> None:
     """ziamath's layout time doubles with each nested \\left (10 deep: 8 s): more than 5 show as
     source."""
