@@ -7,11 +7,16 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.paths import app_paths
 
+if TYPE_CHECKING:
+    from app.gui.garbage_collector import MainThreadGarbageCollector
+
 log = logging.getLogger(__name__)
 _STARTED = time.time()
+WARM_UP_DELAY_MS = 1500  # after the first paint and the model's load has begun
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -71,6 +76,8 @@ def main(argv: list[str]) -> int:
     else:
         QTimer.singleShot(0, controller.start)
     QTimer.singleShot(0, collector.settle)  # the window is built: it lives as long as the app
+    if not args.startup_probe:
+        QTimer.singleShot(WARM_UP_DELAY_MS, lambda: _warm_up(collector))
     if args.self_test:
         from app.gui.self_test import SelfTest
 
@@ -83,6 +90,15 @@ def main(argv: list[str]) -> int:
     if controller.restart_requested:
         _restart(argv)
     return code
+
+
+def _warm_up(collector: MainThreadGarbageCollector) -> None:
+    """What the first answer would load on the GUI thread, loaded while the app is idle (and
+    frozen with the rest of start-up, see `MainThreadGarbageCollector.settle`)."""
+    from ui.markdown.render import warm_up
+
+    warm_up()
+    collector.settle()
 
 
 def restart_command(argv: list[str]) -> list[str]:

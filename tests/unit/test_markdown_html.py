@@ -195,9 +195,14 @@ def test_language_of_info_strings() -> None:
 # -- stable block boundaries ------------------------------------------------------------------
 
 
-def test_cuts_before_a_new_paragraph_once_its_first_line_is_complete() -> None:
-    assert stable_boundary("para one\n\npara tw") == 0
+def test_cuts_before_a_new_paragraph_once_its_first_character_is_a_letter() -> None:
+    assert stable_boundary("para one\n\npara tw") == len("para one\n\n")
+    assert stable_boundary("para one\n\n段落") == len("para one\n\n")
     assert stable_boundary("para one\n\npara two\n") == len("para one\n\n")
+    # Anything else may still turn out to continue the block above, or open a fence.
+    for start in ("-", "1", " ", "`", ">", "*", "["):
+        assert stable_boundary("- a\n\n" + start) == 0, start
+    assert stable_boundary("para one\n\n") == 0
 
 
 def test_no_cut_inside_a_fence_even_at_blank_lines() -> None:
@@ -217,7 +222,7 @@ def test_no_cut_where_python_markdown_would_merge_blocks() -> None:
 
 
 def test_cuts_only_from_the_given_start() -> None:
-    text = "a\n\nb\n\nc\n\nd"
+    text = "a\n\nb\n\nc\n\n- d"
     first = stable_boundary(text)
     assert first == len("a\n\nb\n\n")
     assert stable_boundary(text, first) == first

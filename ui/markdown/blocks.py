@@ -10,7 +10,8 @@ it, and re-renders only the open tail on each update.
 A cut is made only before the first line of a block that follows a blank line, sits at column 0
 (an indented line may continue a list item or an indented code block) and cannot be merged by
 python-markdown into the block before it (a list item after a list, a quote after a quote). The
-line after the cut must be complete, so that a list marker or a fence is recognised before cutting.
+line after the cut must be complete, so that a list marker or a fence is recognised before cutting,
+unless it starts with a letter, which no marker does.
 Reference-style link definitions (``[x]: http://...``) resolve only within their own block group.
 """
 
@@ -73,7 +74,14 @@ def stable_boundary(text: str, start: int = 0) -> int:
     while True:
         end = text.find("\n", pos)
         if end < 0:
-            break  # the last line is incomplete: it decides nothing yet
+            # The last line is incomplete: it decides only if it starts with a letter, which
+            # can open neither a list item, a quote, a fence nor an indented continuation. (Prose
+            # comes in lines of hundreds of characters; waiting for their ends would keep the
+            # previous paragraph in the tail that is rendered again on every update.)
+            if (fence is None and after_blank and text[pos:pos + 1].isalpha()
+                    and _can_cut_before(text[pos:], run_has_list, run_has_quote)):
+                best = pos
+            break
         line = text[pos:end]
         if fence is not None:
             if fence.is_closed_by(line):

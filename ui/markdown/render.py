@@ -119,6 +119,17 @@ def render_markdown(source: str, theme: HtmlTheme = LIGHT, *, first_code_index: 
                             undecided=state.undecided)
 
 
+def warm_up() -> None:
+    """Load python-markdown and pygments, and build both themes' converters, now.
+
+    Called once the window is up and idle: otherwise the first answer pays ~100 ms of imports
+    on the GUI thread while the model decodes (maths loads its renderer on first use, on the
+    formula worker).
+    """
+    for theme in (LIGHT, DARK):
+        render_markdown("# a\n\n*b* `c`\n\n```python\nd = 1\n```\n", theme)
+
+
 def plain_text_html(text: str) -> str:
     """Plain text (a user's message) as HTML: escaped, every line break kept."""
     lines = html.escape(text, quote=False).split("\n")
