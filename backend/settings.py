@@ -108,6 +108,7 @@ class Settings:
     server_api_key: str | None = None  # secret: never shown by repr or logs
     server_lan: bool = False  # listen on every network interface (the app asks for a key)
     server_cors_origins: tuple[str, ...] = ()  # web pages allowed to call the API
+    server_save_chats: bool = False  # keep the server's chats as conversations
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -350,6 +351,7 @@ _CHECKS: dict[str, Callable[[Any], object]] = {
     "server_api_key": _token,
     "server_lan": _bool,
     "server_cors_origins": _origins,
+    "server_save_chats": _bool,
 }
 _SECRETS = frozenset({"hf_token", "server_api_key"})
 

@@ -71,7 +71,9 @@ class AppController(QObject):
         self._downloads: DownloadManager | None = None  # made after the window shows
         self.chat = ChatController(self.window, self.store, self.generation, self.models)
         self.chat.conversation_deleted.connect(self._on_chat_conversation_deleted)
-        self.server = ServerController(self.window, self.generation, self.models, self.settings)
+        self.server = ServerController(self.window, self.generation, self.models, self.settings,
+                                       self.store)
+        self.server.chat_saved.connect(self.chat.show_saved_elsewhere)
         self.models.settings_changed.connect(self._on_models_settings_changed)
         self.models.download_offered.connect(self._on_models_download_offered)
         self.models.loaded_changed.connect(self._on_models_loaded_changed)

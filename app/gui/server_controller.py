@@ -7,7 +7,8 @@ window's answers. What it serves follows the window: loading a model makes reque
 until it is ready, then /v1/models names the new one; with nothing loaded requests get a clear
 503. The status bar shows the URL with a Copy button, and "Serving a request…" while one runs
 (the job queue reports from the server's or the worker's thread; a queued signal brings it
-here).
+here). With "Save the server's chats" on, each answer given in full is filed as a conversation
+(`backend.store.server_chats`), here on the GUI thread, which owns the store.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from backend.serve.api_server import (
     ServeOptions,
     lan_address,
 )
-from backend.serve.engine_queue import EngineQueue
+from backend.serve.engine_queue import Answered, EngineQueue
 from backend.serve.served_model import ModelBoard, ServedModel
 from backend.settings import Settings
+from backend.store.conversations import ConversationStore
+from backend.store.server_chats import ServedExchange, save_exchange
 from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -52,14 +55,22 @@ class _Listening:
 
 
 class ServerController(QObject):
-    """Signals (internal): _activity(int): server requests running or waiting (any thread)."""
+    """Signals:
+        chat_saved(str): a server chat was saved into this conversation.
+        _activity(int) (internal): server requests running or waiting (any thread).
+        _answered(Answered) (internal): a request was answered in full (the engine's thread).
+    """
 
+    chat_saved = Signal(str)
     _activity = Signal(int)
+    _answered = Signal(object)
 
     def __init__(self, window: MainWindow, generation: GenerationThread,
-                 models: ModelController, settings: Settings) -> None:
+                 models: ModelController, settings: Settings,
+                 store: ConversationStore) -> None:
         super().__init__()
         self.window = window
+        self.store = store
         self.generation = generation
         self.models = models
         self.settings = settings
@@ -68,6 +79,7 @@ class ServerController(QObject):
         self.error: str | None = None  # why the server is not running although it is on
         self._listening: _Listening | None = None
         self._activity.connect(self._on_activity)
+        self._answered.connect(self._on_answered)
         models.loaded_changed.connect(self._on_models_loaded_changed)
         self._refresh_board()
 
@@ -93,7 +105,8 @@ class ServerController(QObject):
                                    cors_origins=wanted.cors_origins)
             server = ApiServer(options, EngineQueue(self.generation.serve,
                                                     max_waiting=options.max_waiting,
-                                                    on_change=self._activity.emit), self.board)
+                                                    on_change=self._activity.emit,
+                                                    on_answered=self._answered.emit), self.board)
             server.start()
         except AppError as exc:
             self.error = str(exc)
@@ -142,6 +155,23 @@ class ServerController(QObject):
         if current is not None and _same(current, served):
             return  # same model: it keeps its creation time
         self.board.ready(served)
+
+    @Slot(object)
+    def _on_answered(self, answered: Answered) -> None:
+        served = self.board.current().model
+        if not self.settings.server_save_chats or served is None:
+            return
+        exchange = ServedExchange(answered.request, answered.answer, answered.reasoning,
+                                  answered.stats, served.label)
+        try:
+            conversation_id = save_exchange(self.store, exchange)
+        except AppError as exc:  # the client has its answer; the window says what was lost
+            log.warning("a server chat was not saved: %s", exc)
+            self.window.statusBar().showMessage(
+                self.tr("A chat of the API server was not saved: {0}").format(exc))
+            return
+        if conversation_id is not None:
+            self.chat_saved.emit(conversation_id)
 
     @Slot(int)
     def _on_activity(self, active: int) -> None:

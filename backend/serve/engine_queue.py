@@ -38,6 +38,8 @@ from backend.serve.stop_strings import StopStrings
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_WAITING = 4
+# How an answer given in full ends (one whose client went away does not).
+_ANSWERED = frozenset({FinishReason.STOP, FinishReason.LENGTH})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,17 @@ class JobFailed:
 
 JobItem = ReasoningDelta | AnswerDelta | Heartbeat | Finished | JobFailed
 Sink = Callable[[JobItem], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A job answered in full (not cancelled, not failed): what it asked and what came out, as
+    the client received it (stop strings applied)."""
+
+    request: ChatRequest
+    answer: str
+    reasoning: str
+    stats: GenerationStats
 
 
 class QueueFullError(Exception):
@@ -72,12 +85,14 @@ class Job:
     `JobFailed`, on the engine's thread (or on the cancelling thread, if it never started)."""
 
     def __init__(self, request: ChatRequest, sink: Sink, *, stop: Sequence[str] = (),
-                 on_state: Callable[[Job], None] | None = None) -> None:
+                 on_state: Callable[[Job], None] | None = None,
+                 on_answered: Callable[[Answered], None] | None = None) -> None:
         self.request = request
         self.cancel_flag = threading.Event()
         self._sink = sink
         self._stop = tuple(stop)
         self._on_state = on_state
+        self._on_answered = on_answered
         self._lock = threading.Lock()
         self._state = _State.NEW
         self._ended = False
@@ -120,23 +135,32 @@ class Job:
 
     def _stream(self, engine: Engine) -> None:
         stops = StopStrings(self._stop)
+        answer: list[str] = []
+        reasoning: list[str] = []
         for event in engine.chat(self.request, cancel=self.cancel_flag):
             if isinstance(event, AnswerDelta):
                 text = stops.feed(event.text)
                 if text:
+                    answer.append(text)
                     self._sink(AnswerDelta(text))
                 if stops.hit:
                     self.cancel_flag.set()  # the engine stops within one token
             elif isinstance(event, Finished):
                 tail = stops.finish()
                 if tail:
+                    answer.append(tail)
                     self._sink(AnswerDelta(tail))
                 stats = event.stats
                 if stops.hit:
                     stats = replace(stats, finish_reason=FinishReason.STOP)
                 self._end(Finished(stats))
                 _log_answer(self.request, stats)
+                if self._on_answered is not None and stats.finish_reason in _ANSWERED:
+                    self._on_answered(Answered(self.request, "".join(answer),
+                                               "".join(reasoning), stats))
             elif not stops.hit:
+                if isinstance(event, ReasoningDelta):
+                    reasoning.append(event.text)
                 self._sink(event)
 
     def _end(self, item: Finished | JobFailed) -> None:
@@ -152,15 +176,18 @@ class EngineQueue:
     """Takes server jobs, refuses them past `max_waiting`, and hands them to `dispatch`.
 
     `on_change(active)` is told how many jobs are running or waiting whenever that changes
-    (from whichever thread changed it).
+    (from whichever thread changed it); `on_answered` gets each answer given in full (on the
+    engine's thread).
     """
 
     def __init__(self, dispatch: Callable[[Job], None], *,
                  max_waiting: int = DEFAULT_MAX_WAITING,
-                 on_change: Callable[[int], None] | None = None) -> None:
+                 on_change: Callable[[int], None] | None = None,
+                 on_answered: Callable[[Answered], None] | None = None) -> None:
         self._dispatch = dispatch
         self.max_waiting = max_waiting
         self._on_change = on_change
+        self._on_answered = on_answered
         self._lock = threading.Lock()
         self._jobs: list[Job] = []
         self._closed = False
@@ -172,7 +199,8 @@ class EngineQueue:
 
     def submit(self, request: ChatRequest, sink: Sink, *, stop: Sequence[str] = ()) -> Job:
         """Queue a job; raises `QueueFullError` or `QueueClosedError`."""
-        job = Job(request, sink, stop=stop, on_state=self._on_job_state)
+        job = Job(request, sink, stop=stop, on_state=self._on_job_state,
+                  on_answered=self._on_answered)
         with self._lock:
             if self._closed:
                 raise QueueClosedError

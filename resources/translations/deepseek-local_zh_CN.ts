@@ -2175,6 +2175,10 @@ Keep only its first part (about {2:,} tokens)?</source>
         <source>Other devices on the network: {0}</source>
         <translation>网络上的其他设备：{0}</translation>
     </message>
+    <message>
+        <source>A chat of the API server was not saved: {0}</source>
+        <translation>API 服务的一段对话未能保存：{0}</translation>
+    </message>
 </context>
 <context>
     <name>ServerPage</name>
@@ -2215,8 +2219,16 @@ Keep only its first part (about {2:,} tokens)?</source>
         <translation>允许在浏览器中调用此 API 的网页（源），用逗号分隔。留空：不允许任何网页；非网页程序不受影响。</translation>
     </message>
     <message>
-        <source>Requests are answered one at a time by the model loaded in this window, in turn with your own chats (which then say they wait for the server&apos;s request); up to {0} more wait, further ones get HTTP 429. A program that disconnects stops its answer. Server chats are not saved as conversations.</source>
-        <translation>请求由本窗口加载的模型逐个回答，与你自己的对话轮流进行（此时你的对话会显示正在等待服务器请求）；最多还有 {0} 个请求可以排队，再多的会收到 HTTP 429。断开连接的程序，其回答会随即停止。服务器对话不会保存为对话记录。</translation>
+        <source>Save the server&apos;s chats as conversations</source>
+        <translation>将服务器对话保存为对话记录</translation>
+    </message>
+    <message>
+        <source>Each answered request is kept in the sidebar; the next request of the same chat (the same earlier messages) continues its conversation. Off: the API keeps nothing.</source>
+        <translation>每个已回答的请求都会保存在侧边栏中；同一对话的下一个请求（之前的消息相同）会接着写入该对话记录。关闭时，API 不保留任何内容。</translation>
+    </message>
+    <message>
+        <source>Requests are answered one at a time by the model loaded in this window, in turn with your own chats (which then say they wait for the server&apos;s request); up to {0} more wait, further ones get HTTP 429. A program that disconnects stops its answer. Unless saving is on, server chats are not kept.</source>
+        <translation>请求由此窗口中加载的模型逐个回答，并与你自己的对话轮流进行（此时你的对话会显示正在等待服务器请求）；最多再有 {0} 个请求排队等待，更多的请求会收到 HTTP 429。断开连接的程序会停止其回答。除非开启保存，服务器对话不会保存为对话记录。</translation>
     </message>
     <message>
         <source>Port</source>

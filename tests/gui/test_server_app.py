@@ -133,6 +133,40 @@ def test_the_server_starts_with_the_app_and_follows_the_windows_model(
     assert http_get(url + "/models").json()["data"] == []
 
 
+def test_saved_server_chats_appear_in_the_sidebar_as_one_conversation_each(
+        qtbot: QtBot, make_app: MakeApp, scripted_r1: Path, port: int) -> None:
+    serving_settings(port)
+    app = make_app(scripted_r1)
+    dialog = open_settings_dialog(app)
+    page = dialog.server_page
+    assert not page.save_chats.isChecked()
+    page.save_chats.click()
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert load_settings(app_paths().settings_file).server_save_chats
+    sidebar = app.window.sidebar.list
+
+    with openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none",
+                       max_retries=0, timeout=30) as client:
+        first = client.chat.completions.create(model="DeepSeek-R1", messages=HI)  # type: ignore[arg-type]
+        qtbot.waitUntil(lambda: sidebar.count() == 1, timeout=10_000)
+        assert sidebar.item(0).text() == "What is 2+2?"
+        sidebar.setCurrentRow(0)  # the user opens it
+        conversation_id = app.chat.conversation_id
+        assert conversation_id is not None
+        follow_up = [*HI, {"role": "assistant", "content": first.choices[0].message.content},
+                     {"role": "user", "content": "Why?"}]
+        chunks = list(client.chat.completions.create(model="DeepSeek-R1", messages=follow_up,  # type: ignore[arg-type]
+                                                     stream=True))
+        assert chunks
+    # The same chat, continued: one conversation, shown with the new turn as it is open.
+    qtbot.waitUntil(lambda: len(app.store.messages(conversation_id)) == 4, timeout=10_000)
+    assert sidebar.count() == 1
+    messages = app.store.messages(conversation_id)
+    assert [(m.content, m.reasoning) for m in messages] == [
+        ("What is 2+2?", ""), ("BLUE", "WHY"), ("Why?", ""), ("BLUE", "WHY")]
+    qtbot.waitUntil(lambda: len(app.window.chat_view.message_ids()) == 4, timeout=10_000)
+
+
 def test_a_taken_port_is_shown_in_the_status_bar(qtbot: QtBot, make_app: MakeApp,
                                                   scripted_r1: Path) -> None:
     with socket.socket() as taken:

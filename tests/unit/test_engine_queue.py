@@ -19,6 +19,7 @@ from backend.chat.events import (
 from backend.chat.messages import ChatMessage, ChatRequest, Role
 from backend.errors import ContextOverflowError
 from backend.serve.engine_queue import (
+    Answered,
     EngineQueue,
     Job,
     JobFailed,
@@ -177,3 +178,19 @@ def test_failures_reach_the_sink() -> None:
         queue.submit(REQUEST, bug).run(ScriptedEngine(fail=ZeroDivisionError()))  # type: ignore[arg-type]
     assert bug.items == [JobFailed(None)]  # ...after the client was told
     assert queue.active == 0
+
+
+def test_answers_given_in_full_are_reported_as_the_client_received_them() -> None:
+    """What "Save the server's chats" files: stop strings applied; a cancelled job is not."""
+    answered: list[Answered] = []
+    dispatched: list[Job] = []
+    queue = EngineQueue(dispatched.append, on_answered=answered.append)
+    queue.submit(REQUEST, Recorder(), stop=["UE"])
+    dispatched[0].run(ScriptedEngine("BLUE SKY"))
+    assert [(a.answer, a.reasoning, a.stats.finish_reason) for a in answered] == [
+        ("BL", "WHY", FinishReason.STOP)]
+    assert answered[0].request is REQUEST
+    cancelled = queue.submit(REQUEST, Recorder())
+    cancelled.cancel()
+    cancelled.run(ScriptedEngine())
+    assert len(answered) == 1

@@ -41,6 +41,7 @@ CUSTOM = Settings(
     system_prompt="You are a careful assistant.\n用中文回答。",
     server_enabled=True, server_port=8123, server_api_key=SERVER_KEY, server_lan=True,
     server_cors_origins=("http://localhost:3000",),
+    server_save_chats=True,
 )
 
 
@@ -65,7 +66,7 @@ def test_defaults() -> None:
         "welcome_shown": False, "rpc_servers": (), "kv_snapshots": True, "kv_snapshot_gib": None,
         "system_prompt": "",
         "server_enabled": False, "server_port": 8080, "server_api_key": None,
-        "server_lan": False, "server_cors_origins": (),
+        "server_lan": False, "server_cors_origins": (), "server_save_chats": False,
     }
 
 
@@ -145,7 +146,7 @@ def test_the_token_never_shows_in_repr_str_or_logs(caplog: pytest.LogCaptureFixt
         "theme=<Theme.SYSTEM: 'system'>, language=<Language.SYSTEM: 'system'>, last_model=None, welcome_shown=False, "
         "rpc_servers=(), kv_snapshots=True, kv_snapshot_gib=None, system_prompt='', "
         "server_enabled=False, server_port=8080, server_api_key=None, "
-        "server_lan=False, server_cors_origins=())"
+        "server_lan=False, server_cors_origins=(), server_save_chats=False)"
     )
 
 
@@ -197,7 +198,8 @@ def test_saved_settings_round_trip_in_a_readable_file(path: Path) -> None:
   "server_lan": true,
   "server_cors_origins": [
     "http://localhost:3000"
-  ]
+  ],
+  "server_save_chats": true
 }
 """
 
@@ -324,6 +326,7 @@ _names = st.text(min_size=1, max_size=12).filter(str.strip)
     server_lan=st.booleans(),
     server_cors_origins=st.lists(st.sampled_from(["http://localhost:3000", "https://a.b", "*"]),
                                  max_size=2).map(tuple),
+    server_save_chats=st.booleans(),
 ))
 def test_any_valid_settings_round_trip(path: Path, settings: Settings) -> None:
     save_settings(settings, path)

@@ -75,12 +75,17 @@ class ServerPage(QWidget):
         self.address.setObjectName("serverPageAddress")
         self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.address.setWordWrap(True)
+        self.save_chats = QCheckBox(self.tr("Save the server's chats as conversations"), self)
+        self.save_chats.setToolTip(self.tr(
+            "Each answered request is kept in the sidebar; the next request of the same chat "
+            "(the same earlier messages) continues its conversation. Off: the API keeps "
+            "nothing."))
         note = _hint(self)
         note.setText(self.tr(
             "Requests are answered one at a time by the model loaded in this window, in turn "
             "with your own chats (which then say they wait for the server's request); up to {0} "
             "more wait, further ones get HTTP 429. A program that disconnects stops its answer. "
-            "Server chats are not saved as conversations.").format(DEFAULT_MAX_WAITING))
+            "Unless saving is on, server chats are not kept.").format(DEFAULT_MAX_WAITING))
 
         form = QFormLayout()
         form.addRow(self.enabled)
@@ -91,6 +96,7 @@ class ServerPage(QWidget):
         form.addRow(self.tr("Allowed web pages"), self.cors)
         form.addRow(self.cors_error)
         form.addRow(self.tr("Address"), self.address)
+        form.addRow(self.save_chats)
         self._form = form
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -103,6 +109,7 @@ class ServerPage(QWidget):
         self.api_key.setText(settings.server_api_key or "")
         self.lan.setChecked(settings.server_lan and bool(settings.server_api_key))
         self.cors.setText(", ".join(settings.server_cors_origins))
+        self.save_chats.setChecked(settings.server_save_chats)
 
         self.show_key.toggled.connect(self._on_show_key_toggled)
         self.generate_key.clicked.connect(self._on_generate_key_clicked)
@@ -126,7 +133,7 @@ class ServerPage(QWidget):
         return dataclasses.replace(
             settings, server_enabled=self.enabled.isChecked(), server_port=self.port.value(),
             server_api_key=key, server_lan=self.lan.isChecked() and key is not None,
-            server_cors_origins=self._origins)
+            server_cors_origins=self._origins, server_save_chats=self.save_chats.isChecked())
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port.value()}/v1"

@@ -149,6 +149,13 @@ class ChatController(QObject):
         if self.conversation_id:
             self.store.set_engine(self.conversation_id, engine)
 
+    def show_saved_elsewhere(self, conversation_id: str) -> None:
+        """A conversation was written outside this chat (a server chat, saved): the sidebar
+        lists it, and if it is the one open and idle, it shows the new messages."""
+        self._refresh_sidebar()
+        if conversation_id == self.conversation_id and self.streaming is None:
+            self.open(conversation_id)
+
     def _refresh_sidebar(self) -> None:
         items = [ConversationItem(c.id, c.title, c.updated_at)
                  for c in self.store.conversations(self._search or None)]
