@@ -59,7 +59,8 @@ RECIPES = {
 }
 
 
-def _bytes(qtype: str, *shape: int) -> int:
+def tensor_bytes(qtype: str, *shape: int) -> int:
+    """The bytes of a tensor of `shape` stored as `qtype` (e.g. "Q4_K")."""
     n = 1
     for d in shape:
         n *= d
@@ -71,47 +72,47 @@ def deepseek_v3_layout(recipe: QuantRecipe | str = "Q4_K_M", *, mla: bool = True
     r = RECIPES[recipe] if isinstance(recipe, str) else recipe
     f32 = "F32"
     tensors: list[tuple[str, int]] = [
-        ("token_embd.weight", _bytes(r.embeddings, N_EMBD, N_VOCAB)),
-        ("output_norm.weight", _bytes(f32, N_EMBD)),
-        ("output.weight", _bytes(r.output, N_EMBD, N_VOCAB)),
+        ("token_embd.weight", tensor_bytes(r.embeddings, N_EMBD, N_VOCAB)),
+        ("output_norm.weight", tensor_bytes(f32, N_EMBD)),
+        ("output.weight", tensor_bytes(r.output, N_EMBD, N_VOCAB)),
     ]
     for i in range(N_LAYER):
         p = f"blk.{i}."
         tensors += [
-            (p + "attn_norm.weight", _bytes(f32, N_EMBD)),
-            (p + "attn_q_a_norm.weight", _bytes(f32, Q_LORA)),
-            (p + "attn_kv_a_norm.weight", _bytes(f32, KV_LORA)),
-            (p + "attn_q_a.weight", _bytes(r.attention, N_EMBD, Q_LORA)),
-            (p + "attn_q_b.weight", _bytes(r.attention, Q_LORA, N_HEAD * (QK_NOPE + QK_ROPE))),
-            (p + "attn_kv_a_mqa.weight", _bytes(r.attention, N_EMBD, KV_LORA + QK_ROPE)),
-            (p + "attn_output.weight", _bytes(r.attention, N_HEAD * V_HEAD, N_EMBD)),
-            (p + "ffn_norm.weight", _bytes(f32, N_EMBD)),
+            (p + "attn_norm.weight", tensor_bytes(f32, N_EMBD)),
+            (p + "attn_q_a_norm.weight", tensor_bytes(f32, Q_LORA)),
+            (p + "attn_kv_a_norm.weight", tensor_bytes(f32, KV_LORA)),
+            (p + "attn_q_a.weight", tensor_bytes(r.attention, N_EMBD, Q_LORA)),
+            (p + "attn_q_b.weight", tensor_bytes(r.attention, Q_LORA, N_HEAD * (QK_NOPE + QK_ROPE))),
+            (p + "attn_kv_a_mqa.weight", tensor_bytes(r.attention, N_EMBD, KV_LORA + QK_ROPE)),
+            (p + "attn_output.weight", tensor_bytes(r.attention, N_HEAD * V_HEAD, N_EMBD)),
+            (p + "ffn_norm.weight", tensor_bytes(f32, N_EMBD)),
         ]
         if mla:
             # k_b rows are 128 wide: K-quants need 256, so converters keep these at Q8_0.
             tensors += [
-                (p + "attn_k_b.weight", _bytes("Q8_0", QK_NOPE, KV_LORA, N_HEAD)),
-                (p + "attn_v_b.weight", _bytes("Q8_0", KV_LORA, V_HEAD, N_HEAD)),
+                (p + "attn_k_b.weight", tensor_bytes("Q8_0", QK_NOPE, KV_LORA, N_HEAD)),
+                (p + "attn_v_b.weight", tensor_bytes("Q8_0", KV_LORA, V_HEAD, N_HEAD)),
             ]
         else:
             tensors.append((p + "attn_kv_b.weight",
-                            _bytes(r.attention, KV_LORA, N_HEAD * (QK_NOPE + V_HEAD))))
+                            tensor_bytes(r.attention, KV_LORA, N_HEAD * (QK_NOPE + V_HEAD))))
         if i < N_DENSE:
             tensors += [
-                (p + "ffn_gate.weight", _bytes(r.shared, N_EMBD, N_FF)),
-                (p + "ffn_up.weight", _bytes(r.shared, N_EMBD, N_FF)),
-                (p + "ffn_down.weight", _bytes(r.shared, N_FF, N_EMBD)),
+                (p + "ffn_gate.weight", tensor_bytes(r.shared, N_EMBD, N_FF)),
+                (p + "ffn_up.weight", tensor_bytes(r.shared, N_EMBD, N_FF)),
+                (p + "ffn_down.weight", tensor_bytes(r.shared, N_FF, N_EMBD)),
             ]
             continue
         tensors += [
-            (p + "ffn_gate_inp.weight", _bytes(f32, N_EMBD, N_EXPERT)),
-            (p + "exp_probs_b.bias", _bytes(f32, N_EXPERT)),
-            (p + "ffn_gate_exps.weight", _bytes(r.experts_gate_up, N_EMBD, N_FF_EXP, N_EXPERT)),
-            (p + "ffn_up_exps.weight", _bytes(r.experts_gate_up, N_EMBD, N_FF_EXP, N_EXPERT)),
-            (p + "ffn_down_exps.weight", _bytes(r.experts_down, N_FF_EXP, N_EMBD, N_EXPERT)),
-            (p + "ffn_gate_shexp.weight", _bytes(r.shared, N_EMBD, N_FF_EXP)),
-            (p + "ffn_up_shexp.weight", _bytes(r.shared, N_EMBD, N_FF_EXP)),
-            (p + "ffn_down_shexp.weight", _bytes(r.shared, N_FF_EXP, N_EMBD)),
+            (p + "ffn_gate_inp.weight", tensor_bytes(f32, N_EMBD, N_EXPERT)),
+            (p + "exp_probs_b.bias", tensor_bytes(f32, N_EXPERT)),
+            (p + "ffn_gate_exps.weight", tensor_bytes(r.experts_gate_up, N_EMBD, N_FF_EXP, N_EXPERT)),
+            (p + "ffn_up_exps.weight", tensor_bytes(r.experts_gate_up, N_EMBD, N_FF_EXP, N_EXPERT)),
+            (p + "ffn_down_exps.weight", tensor_bytes(r.experts_down, N_FF_EXP, N_EMBD, N_EXPERT)),
+            (p + "ffn_gate_shexp.weight", tensor_bytes(r.shared, N_EMBD, N_FF_EXP)),
+            (p + "ffn_up_shexp.weight", tensor_bytes(r.shared, N_EMBD, N_FF_EXP)),
+            (p + "ffn_down_shexp.weight", tensor_bytes(r.shared, N_FF_EXP, N_EMBD)),
         ]
     specs = tuple(TensorSpec(name, size, *classify(name, N_LAYER)) for name, size in tensors)
     return ModelLayout(

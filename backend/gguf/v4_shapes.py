@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from backend.gguf.layout import ModelLayout, TensorSpec, classify
-from backend.gguf.quant_types import BY_NAME
 from backend.gguf.shapes import RECIPES as V3_RECIPES
-from backend.gguf.shapes import QuantRecipe, deepseek_v3_layout, scaled_to
+from backend.gguf.shapes import QuantRecipe, deepseek_v3_layout, scaled_to, tensor_bytes
 
 N_VOCAB = 129280
 
@@ -76,13 +75,6 @@ V4_RECIPES = {
 }
 
 
-def _bytes(qtype: str, *shape: int) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return BY_NAME[qtype].n_bytes(n)
-
-
 def v4_recipe(quant: str) -> QuantRecipe:
     """The recipe named `quant` (case-insensitive), else the nearest by its bit count."""
     for name, recipe in V4_RECIPES.items():
@@ -106,64 +98,64 @@ def deepseek_v4_layout(config: V4Config = V4_FLASH, recipe: QuantRecipe | str = 
     f32, f16 = "F32", "F16"
     hc_dim, mix = c.hc * c.n_embd, (2 + c.hc) * c.hc
     tensors: list[tuple[str, int]] = [
-        ("token_embd.weight", _bytes(r.embeddings, c.n_embd, N_VOCAB)),
-        ("output_norm.weight", _bytes(f32, c.n_embd)),
-        ("output.weight", _bytes(r.output, c.n_embd, N_VOCAB)),
-        ("output_hc_fn.weight", _bytes(f16, hc_dim, c.hc)),
-        ("output_hc_base.weight", _bytes(f32, c.hc)),
-        ("output_hc_scale.weight", _bytes(f32, 1)),
+        ("token_embd.weight", tensor_bytes(r.embeddings, c.n_embd, N_VOCAB)),
+        ("output_norm.weight", tensor_bytes(f32, c.n_embd)),
+        ("output.weight", tensor_bytes(r.output, c.n_embd, N_VOCAB)),
+        ("output_hc_fn.weight", tensor_bytes(f16, hc_dim, c.hc)),
+        ("output_hc_base.weight", tensor_bytes(f32, c.hc)),
+        ("output_hc_scale.weight", tensor_bytes(f32, 1)),
     ]
     for i, ratio in enumerate(c.compress_ratios):
         p = f"blk.{i}."
         tensors += [
-            (p + "attn_norm.weight", _bytes(f32, c.n_embd)),
-            (p + "attn_sinks.weight", _bytes(f32, c.n_head)),
-            (p + "attn_q_a.weight", _bytes(r.attention, c.n_embd, c.q_lora)),
-            (p + "attn_q_a_norm.weight", _bytes(f32, c.q_lora)),
-            (p + "attn_q_b.weight", _bytes(r.attention, c.q_lora, c.n_head * c.head_dim)),
-            (p + "attn_kv.weight", _bytes(r.attention, c.n_embd, c.head_dim)),
-            (p + "attn_kv_a_norm.weight", _bytes(f32, c.head_dim)),
-            (p + "attn_output_a.weight", _bytes(r.attention, c.n_head * c.head_dim // c.o_groups,
+            (p + "attn_norm.weight", tensor_bytes(f32, c.n_embd)),
+            (p + "attn_sinks.weight", tensor_bytes(f32, c.n_head)),
+            (p + "attn_q_a.weight", tensor_bytes(r.attention, c.n_embd, c.q_lora)),
+            (p + "attn_q_a_norm.weight", tensor_bytes(f32, c.q_lora)),
+            (p + "attn_q_b.weight", tensor_bytes(r.attention, c.q_lora, c.n_head * c.head_dim)),
+            (p + "attn_kv.weight", tensor_bytes(r.attention, c.n_embd, c.head_dim)),
+            (p + "attn_kv_a_norm.weight", tensor_bytes(f32, c.head_dim)),
+            (p + "attn_output_a.weight", tensor_bytes(r.attention, c.n_head * c.head_dim // c.o_groups,
                                                 c.o_lora * c.o_groups)),
-            (p + "attn_output_b.weight", _bytes(r.attention, c.o_groups * c.o_lora, c.n_embd)),
-            (p + "ffn_norm.weight", _bytes(f32, c.n_embd)),
+            (p + "attn_output_b.weight", tensor_bytes(r.attention, c.o_groups * c.o_lora, c.n_embd)),
+            (p + "ffn_norm.weight", tensor_bytes(f32, c.n_embd)),
         ]
         for part in ("attn", "ffn"):
             tensors += [
-                (p + f"hc_{part}_fn.weight", _bytes(f16, hc_dim, mix)),
-                (p + f"hc_{part}_base.weight", _bytes(f32, mix)),
-                (p + f"hc_{part}_scale.weight", _bytes(f32, 3)),
+                (p + f"hc_{part}_fn.weight", tensor_bytes(f16, hc_dim, mix)),
+                (p + f"hc_{part}_base.weight", tensor_bytes(f32, mix)),
+                (p + f"hc_{part}_scale.weight", tensor_bytes(f32, 3)),
             ]
         if ratio:
             width = (2 if ratio == 4 else 1) * c.head_dim
             tensors += [
-                (p + "attn_compressor_kv.weight", _bytes(f16, c.n_embd, width)),
-                (p + "attn_compressor_gate.weight", _bytes(f16, c.n_embd, width)),
-                (p + "attn_compressor_ape.weight", _bytes(f32, width, ratio)),
-                (p + "attn_compressor_norm.weight", _bytes(f32, c.head_dim)),
+                (p + "attn_compressor_kv.weight", tensor_bytes(f16, c.n_embd, width)),
+                (p + "attn_compressor_gate.weight", tensor_bytes(f16, c.n_embd, width)),
+                (p + "attn_compressor_ape.weight", tensor_bytes(f32, width, ratio)),
+                (p + "attn_compressor_norm.weight", tensor_bytes(f32, c.head_dim)),
             ]
         if ratio == 4:
             tensors += [
-                (p + "indexer.proj.weight", _bytes(f16, c.n_embd, c.idx_heads)),
-                (p + "indexer.attn_q_b.weight", _bytes(f16, c.q_lora, c.idx_heads * c.idx_head)),
-                (p + "indexer_compressor_kv.weight", _bytes(f16, c.n_embd, 2 * c.idx_head)),
-                (p + "indexer_compressor_gate.weight", _bytes(f16, c.n_embd, 2 * c.idx_head)),
-                (p + "indexer_compressor_ape.weight", _bytes(f32, 2 * c.idx_head, 4)),
-                (p + "indexer_compressor_norm.weight", _bytes(f32, c.idx_head)),
+                (p + "indexer.proj.weight", tensor_bytes(f16, c.n_embd, c.idx_heads)),
+                (p + "indexer.attn_q_b.weight", tensor_bytes(f16, c.q_lora, c.idx_heads * c.idx_head)),
+                (p + "indexer_compressor_kv.weight", tensor_bytes(f16, c.n_embd, 2 * c.idx_head)),
+                (p + "indexer_compressor_gate.weight", tensor_bytes(f16, c.n_embd, 2 * c.idx_head)),
+                (p + "indexer_compressor_ape.weight", tensor_bytes(f32, 2 * c.idx_head, 4)),
+                (p + "indexer_compressor_norm.weight", tensor_bytes(f32, c.idx_head)),
             ]
-        tensors.append((p + "ffn_gate_inp.weight", _bytes(f16, c.n_embd, c.n_expert)))
+        tensors.append((p + "ffn_gate_inp.weight", tensor_bytes(f16, c.n_embd, c.n_expert)))
         if i < c.hash_layers:
-            tensors.append((p + "ffn_gate_tid2eid.weight", _bytes("I32", c.n_expert_used, N_VOCAB)))
+            tensors.append((p + "ffn_gate_tid2eid.weight", tensor_bytes("I32", c.n_expert_used, N_VOCAB)))
         else:
-            tensors.append((p + "exp_probs_b.bias", _bytes(f32, c.n_expert)))
+            tensors.append((p + "exp_probs_b.bias", tensor_bytes(f32, c.n_expert)))
         shared = c.n_ff_exp * c.n_shared
         tensors += [
-            (p + "ffn_gate_exps.weight", _bytes(r.experts_gate_up, c.n_embd, c.n_ff_exp, c.n_expert)),
-            (p + "ffn_up_exps.weight", _bytes(r.experts_gate_up, c.n_embd, c.n_ff_exp, c.n_expert)),
-            (p + "ffn_down_exps.weight", _bytes(r.experts_down, c.n_ff_exp, c.n_embd, c.n_expert)),
-            (p + "ffn_gate_shexp.weight", _bytes(r.shared, c.n_embd, shared)),
-            (p + "ffn_up_shexp.weight", _bytes(r.shared, c.n_embd, shared)),
-            (p + "ffn_down_shexp.weight", _bytes(r.shared, shared, c.n_embd)),
+            (p + "ffn_gate_exps.weight", tensor_bytes(r.experts_gate_up, c.n_embd, c.n_ff_exp, c.n_expert)),
+            (p + "ffn_up_exps.weight", tensor_bytes(r.experts_gate_up, c.n_embd, c.n_ff_exp, c.n_expert)),
+            (p + "ffn_down_exps.weight", tensor_bytes(r.experts_down, c.n_ff_exp, c.n_embd, c.n_expert)),
+            (p + "ffn_gate_shexp.weight", tensor_bytes(r.shared, c.n_embd, shared)),
+            (p + "ffn_up_shexp.weight", tensor_bytes(r.shared, c.n_embd, shared)),
+            (p + "ffn_down_shexp.weight", tensor_bytes(r.shared, shared, c.n_embd)),
         ]
     specs = tuple(TensorSpec(name, size, *classify(name, c.n_layer)) for name, size in tensors)
     return ModelLayout(
@@ -193,11 +185,11 @@ def deepseek_v32_layout(recipe: QuantRecipe | str = "Q4_K_M") -> ModelLayout:
     for i in range(base.n_layer):
         p = f"blk.{i}."
         for name, size in (
-            ("indexer.k_norm.weight", _bytes("F32", V32_INDEXER_HEAD)),
-            ("indexer.k_norm.bias", _bytes("F32", V32_INDEXER_HEAD)),
-            ("indexer.proj.weight", _bytes("F16", V32_EMBD, V32_INDEXER_HEADS)),
-            ("indexer.attn_k.weight", _bytes(r.attention, V32_EMBD, V32_INDEXER_HEAD)),
-            ("indexer.attn_q_b.weight", _bytes(r.attention, V32_Q_LORA,
+            ("indexer.k_norm.weight", tensor_bytes("F32", V32_INDEXER_HEAD)),
+            ("indexer.k_norm.bias", tensor_bytes("F32", V32_INDEXER_HEAD)),
+            ("indexer.proj.weight", tensor_bytes("F16", V32_EMBD, V32_INDEXER_HEADS)),
+            ("indexer.attn_k.weight", tensor_bytes(r.attention, V32_EMBD, V32_INDEXER_HEAD)),
+            ("indexer.attn_q_b.weight", tensor_bytes(r.attention, V32_Q_LORA,
                                                V32_INDEXER_HEADS * V32_INDEXER_HEAD)),
         ):
             extra.append(TensorSpec(p + name, size, *classify(p + name, base.n_layer)))
