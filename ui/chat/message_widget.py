@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from backend.chat.messages import MessageState
 from backend.chat.tool_calls import ToolCall, split_tool_blocks
+from ui.chat.action_button import action_button
 from ui.chat.attachment_chips import attachment_row
 from ui.chat.message_editor import MessageEditor
 from ui.chat.reasoning_panel import COPIED_FEEDBACK_MS, ReasoningPanel
@@ -87,7 +88,7 @@ class MessageWidget(QWidget):
         self.stats_label = QLabel(self)
         self.stats_label.setObjectName("messageStats")
         self.stats_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.copy_button = self._action_button(self.tr("Copy"), self.tr("Copy the message"))
+        self.copy_button = action_button(self, self.tr("Copy"), self.tr("Copy the message"))
         self.copy_button.clicked.connect(self._on_copy_clicked)
         self.action_row = QWidget(self)
         self.action_row.setObjectName("messageActions")
@@ -125,7 +126,7 @@ class MessageWidget(QWidget):
             self._layout.addWidget(self.attachments_row)
             self._editor_index = 2
         self._layout.addLayout(line)
-        self.edit_button = self._action_button(self.tr("Edit"), self.tr("Edit and resend"))
+        self.edit_button = action_button(self, self.tr("Edit"), self.tr("Edit and resend"))
         self.edit_button.clicked.connect(self.start_editing)
         row.addStretch(1)
         row.addWidget(self.version_switcher)
@@ -156,11 +157,11 @@ class MessageWidget(QWidget):
         if calls:
             self._add_tool_calls(calls)
         self._layout.addWidget(self.notice_label)
-        self.regenerate_button = self._action_button(self.tr("Regenerate"),
+        self.regenerate_button = action_button(self, self.tr("Regenerate"),
                                                      self.tr("Write this answer again"))
         self.regenerate_button.clicked.connect(self._on_regenerate_clicked)
         row.addWidget(self.version_switcher)
-        self.continue_button = self._action_button(
+        self.continue_button = action_button(self,
             self.tr("Continue"), self.tr("Let the model go on thinking, then answer"))
         self.continue_button.clicked.connect(self._on_continue_clicked)
         self.continue_button.setVisible(message.can_continue)
@@ -179,14 +180,6 @@ class MessageWidget(QWidget):
                                       self.tool_call_panel)
             self.tool_call_panel.show()
         self.tool_call_panel.add_calls(calls)
-
-    def _action_button(self, text: str, tip: str) -> QToolButton:
-        button = QToolButton(self)
-        button.setObjectName("messageAction")
-        button.setText(text)
-        button.setToolTip(tip)
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
-        return button
 
     def _ensure_reasoning_panel(self) -> ReasoningPanel:
         if self.reasoning_panel is None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.chat.action_button import action_button
 from ui.markdown.markdown_view import MarkdownView
 
 Clock = Callable[[], float]
@@ -68,11 +69,7 @@ class ReasoningPanel(QFrame):
         self.toggle_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.toggle_button.clicked.connect(self._on_toggle_clicked)
-        self.copy_button = QToolButton(self)
-        self.copy_button.setObjectName("messageAction")
-        self.copy_button.setText(self.tr("Copy"))
-        self.copy_button.setToolTip(self.tr("Copy the reasoning"))
-        self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.copy_button = action_button(self, self.tr("Copy"), self.tr("Copy the reasoning"))
         self.copy_button.clicked.connect(self._on_copy_clicked)
         self.copy_button.hide()  # shown with the text
 

@@ -3,8 +3,10 @@ one is shown, and buttons to the one before and after."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from ui.chat.action_button import action_button
 
 
 class VersionSwitcher(QWidget):
@@ -21,11 +23,11 @@ class VersionSwitcher(QWidget):
         self.setObjectName("versionSwitcher")
         self._version, self._versions = version, versions
         self._busy = False
-        self.previous = self._button("‹", self.tr("Previous version"))
+        self.previous = action_button(self, "‹", self.tr("Previous version"))
         self.label = QLabel(f"{version}/{versions}", self)
         self.label.setObjectName("versionLabel")
         self.label.setToolTip(self.tr("Version {0} of {1}").format(version, versions))
-        self.next = self._button("›", self.tr("Next version"))
+        self.next = action_button(self, "›", self.tr("Next version"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
@@ -36,14 +38,6 @@ class VersionSwitcher(QWidget):
         self.next.clicked.connect(self._on_next_clicked)
         self.setVisible(versions > 1)
         self._update()
-
-    def _button(self, text: str, tip: str) -> QToolButton:
-        button = QToolButton(self)
-        button.setObjectName("messageAction")
-        button.setText(text)
-        button.setToolTip(tip)
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
-        return button
 
     def text(self) -> str:
         """What it shows, e.g. "2/3"."""
