@@ -182,12 +182,7 @@ def write_v32_model(path: Path, spec: V32Spec = V32Spec()) -> Path:
             continue
         t.add(p + "ffn_gate_inp.weight", s.n_embd, s.n_expert)
         t.add(p + "exp_probs_b.bias", s.n_expert, kind="bias")
-        t.add(p + "ffn_gate_exps.weight", s.n_embd, s.n_ff_exp, s.n_expert)
-        t.add(p + "ffn_up_exps.weight", s.n_embd, s.n_ff_exp, s.n_expert)
-        t.add(p + "ffn_down_exps.weight", s.n_ff_exp, s.n_embd, s.n_expert)
-        t.add(p + "ffn_gate_shexp.weight", s.n_embd, s.n_ff_exp)
-        t.add(p + "ffn_up_shexp.weight", s.n_embd, s.n_ff_exp)
-        t.add(p + "ffn_down_shexp.weight", s.n_ff_exp, s.n_embd)
+        t.experts(p, s.n_embd, s.n_ff_exp, s.n_expert)
     return _finish(w, path)
 
 
@@ -287,12 +282,7 @@ def write_v4_model(path: Path, spec: V4Spec = V4Spec()) -> Path:
         else:
             t.add(p + "exp_probs_b.bias", s.n_expert, kind="bias")
         t.add(p + "ffn_norm.weight", s.n_embd, kind="norm")
-        t.add(p + "ffn_gate_exps.weight", s.n_embd, s.n_ff_exp, s.n_expert)
-        t.add(p + "ffn_down_exps.weight", s.n_ff_exp, s.n_embd, s.n_expert)
-        t.add(p + "ffn_up_exps.weight", s.n_embd, s.n_ff_exp, s.n_expert)
-        t.add(p + "ffn_gate_shexp.weight", s.n_embd, s.n_ff_exp)
-        t.add(p + "ffn_down_shexp.weight", s.n_ff_exp, s.n_embd)
-        t.add(p + "ffn_up_shexp.weight", s.n_embd, s.n_ff_exp)
+        t.experts(p, s.n_embd, s.n_ff_exp, s.n_expert)
     return _finish(w, path)
 
 
@@ -391,6 +381,15 @@ class _Tensors:
         self.w = w
         self.f16 = f16
         self.rng = np.random.default_rng(seed)
+
+    def experts(self, p: str, n_embd: int, n_ff_exp: int, n_expert: int) -> None:
+        """A MoE layer's routed experts (stacked) and its shared expert."""
+        self.add(p + "ffn_gate_exps.weight", n_embd, n_ff_exp, n_expert)
+        self.add(p + "ffn_up_exps.weight", n_embd, n_ff_exp, n_expert)
+        self.add(p + "ffn_down_exps.weight", n_ff_exp, n_embd, n_expert)
+        self.add(p + "ffn_gate_shexp.weight", n_embd, n_ff_exp)
+        self.add(p + "ffn_up_shexp.weight", n_embd, n_ff_exp)
+        self.add(p + "ffn_down_shexp.weight", n_ff_exp, n_embd)
 
     def add(self, name: str, *ggml_shape: int, kind: str = "matrix") -> None:
         """`ggml_shape` is llama.cpp's order (ne0, ne1, …); numpy's is the reverse."""
