@@ -151,10 +151,12 @@ class ChatController(QObject):
 
     def show_saved_elsewhere(self, conversation_id: str) -> None:
         """A conversation was written outside this chat (a server chat, saved): the sidebar
-        lists it, and if it is the one open and idle, it shows the new messages."""
+        lists it, and if it is the one open and idle, it shows the new messages (the engine,
+        the composer and its switches stay as the user left them)."""
         self._refresh_sidebar()
         if conversation_id == self.conversation_id and self.streaming is None:
-            self.open(conversation_id)
+            self.window.chat_view.set_messages(
+                [_view(m) for m in self.store.messages(conversation_id)])
 
     def _refresh_sidebar(self) -> None:
         items = [ConversationItem(c.id, c.title, c.updated_at)
